@@ -1,0 +1,101 @@
+package dev.cohort.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The one typed source of truth for a run: the "cohort" section of HOCON, defaults in reference.conf, validated once
+ * on load. Code never reads HOCON keys itself; it reads these records.
+ */
+public record CohortConfig(
+    RunConfig run,
+    ModelConfig model,
+    DataConfig data,
+    TrainConfig train,
+    ParallelConfig parallel,
+    CheckpointConfig checkpoint) {
+
+  public static final String ROOT = "cohort";
+
+  /** reference.conf alone: the embedded default run. */
+  public static CohortConfig defaults() {
+    return load(null, List.of());
+  }
+
+  /**
+   * Loads {@code file} (may be null for the defaults) over reference.conf, applies {@code overrides} (HOCON lines such
+   * as {@code "train.steps = 10"}, relative to the cohort section), and validates the result.
+   */
+  public static CohortConfig load(Path file, List<String> overrides) {
+    return fromHocon(hocon(file, overrides));
+  }
+
+  /** The merged HOCON (cohort section only) before it is bound to records: what a run directory records. */
+  public static Config hocon(Path file, List<String> overrides) {
+    Config merged = ConfigFactory.empty();
+    try {
+      for (String line : overrides) {
+        merged = merged.withFallback(ConfigFactory.parseString(line).atPath(ROOT));
+      }
+      if (file != null) {
+        if (!Files.isRegularFile(file)) throw new ConfigError("config file not found: " + file, (Throwable) null);
+        merged = merged.withFallback(ConfigFactory.parseFile(file.toFile(),
+            ConfigParseOptions.defaults().setAllowMissing(false)));
+      }
+      Config reference = ConfigFactory.parseResources(CohortConfig.class.getClassLoader(), "reference.conf");
+      return merged.withFallback(reference).resolve(ConfigResolveOptions.defaults()).getConfig(ROOT);
+    } catch (ConfigException e) {
+      throw new ConfigError("cannot read config" + (file == null ? "" : " " + file) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Binds an already merged cohort section to records and validates it. */
+  public static CohortConfig fromHocon(Config cohort) {
+    CohortConfig config;
+    try {
+      config = new CohortConfig(
+          bind(cohort, "run", RunConfig.class),
+          bindModel(cohort.getConfig("model")),
+          bind(cohort, "data", DataConfig.class),
+          bind(cohort, "train", TrainConfig.class),
+          bind(cohort, "parallel", ParallelConfig.class),
+          bind(cohort, "checkpoint", CheckpointConfig.class));
+    } catch (ConfigException e) {
+      throw new ConfigError("invalid config: " + e.getMessage(), e);
+    }
+    config.validate();
+    return config;
+  }
+
+  /** Renders the cohort section as HOCON, for the run directory and for shipping the config to workers. */
+  public static String render(Config cohort) {
+    return cohort.atPath(ROOT).root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+  }
+
+  private void validate() {
+    run.validate(ROOT + ".run");
+    model.validate(ROOT + ".model");
+    data.validate(ROOT + ".data");
+    train.validate(ROOT + ".train");
+    parallel.validate(ROOT + ".parallel");
+    checkpoint.validate(ROOT + ".checkpoint");
+    Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
+        "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
+  }
+
+  private static ModelConfig bindModel(Config model) {
+    MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
+    return RecordBinder.bind(model.withoutPath("moe"), ModelConfig.class, moe);
+  }
+
+  private static <T extends Record> T bind(Config cohort, String section, Class<T> type) {
+    return RecordBinder.bind(cohort.getConfig(section), type);
+  }
+}

@@ -1,0 +1,55 @@
+package dev.cohort.config;
+
+/**
+ * A LLaMA-style decoder with an MoE feed-forward. Field names follow Hugging Face's config.json where one exists.
+ *
+ * @param vocabSize rows of the embedding and of the LM head; at least the tokenizer's vocabulary
+ * @param hiddenSize model width d
+ * @param numLayers decoder layers
+ * @param numHeads query heads
+ * @param numKvHeads key/value heads (grouped-query attention); divides numHeads
+ * @param intermediateSize hidden width of the dense SwiGLU MLP (layers that are not MoE)
+ * @param ropeTheta base of the rotary frequencies
+ * @param rmsNormEps epsilon inside every RMSNorm
+ * @param tieEmbeddings the LM head reuses the token embedding
+ * @param maxSeqLen longest sequence the rotary tables cover (training and generation)
+ * @param initStd standard deviation of the normal initialisation (GPT-2's 0.02)
+ * @param moe the mixture-of-experts feed-forward; num-experts = 0 makes every layer dense
+ */
+public record ModelConfig(
+    int vocabSize,
+    int hiddenSize,
+    int numLayers,
+    int numHeads,
+    int numKvHeads,
+    int intermediateSize,
+    double ropeTheta,
+    double rmsNormEps,
+    boolean tieEmbeddings,
+    int maxSeqLen,
+    double initStd,
+    MoeConfig moe) {
+
+  public int headDim() {
+    return hiddenSize / numHeads;
+  }
+
+  void validate(String path) {
+    Check.positive(path + ".vocab-size", vocabSize);
+    Check.positive(path + ".hidden-size", hiddenSize);
+    Check.positive(path + ".num-layers", numLayers);
+    Check.positive(path + ".num-heads", numHeads);
+    Check.positive(path + ".num-kv-heads", numKvHeads);
+    Check.that(hiddenSize % numHeads == 0, path + ".num-heads",
+        "must divide hidden-size=" + hiddenSize + ", got " + numHeads);
+    Check.that(headDim() % 2 == 0, path + ".num-heads", "head dim (hidden-size / num-heads) must be even for RoPE");
+    Check.that(numHeads % numKvHeads == 0, path + ".num-kv-heads",
+        "must divide num-heads=" + numHeads + ", got " + numKvHeads);
+    Check.positive(path + ".intermediate-size", intermediateSize);
+    Check.positive(path + ".rope-theta", ropeTheta);
+    Check.positive(path + ".rms-norm-eps", rmsNormEps);
+    Check.positive(path + ".max-seq-len", maxSeqLen);
+    Check.positive(path + ".init-std", initStd);
+    moe.validate(path + ".moe");
+  }
+}

@@ -1,0 +1,55 @@
+package dev.cohort.config;
+
+/**
+ * The mixture-of-experts feed-forward, as in Mixtral (routed experts) and Qwen2-MoE / DeepSeek (shared experts).
+ *
+ * @param numExperts routed experts per MoE layer (E)
+ * @param topK experts each token is sent to (k)
+ * @param expertFfnSize hidden width of one routed expert's SwiGLU (moe_intermediate_size)
+ * @param numSharedExperts experts every token always goes through; 0 for plain Mixtral
+ * @param sharedExpertFfnSize hidden width of one shared expert
+ * @param sharedExpertGate scale the shared experts by sigmoid(x W), as Qwen2-MoE does
+ * @param normalizeTopK renormalise the k routing weights to sum to 1 (Mixtral does; Qwen2-MoE does not)
+ * @param capacityFactor per-expert capacity = ceil(factor * tokens * k / E); <= 0 means dropless
+ * @param auxLossWeight weight of the Switch-style load-balancing loss
+ * @param zLossWeight weight of the router z-loss (mean squared log-sum-exp of router logits)
+ * @param firstDenseLayers the first layers use a dense MLP (DeepSeek's first_k_dense_replace)
+ * @param layerStep after those, every layerStep-th layer is MoE (1: all, 2: every other)
+ */
+public record MoeConfig(
+    int numExperts,
+    int topK,
+    int expertFfnSize,
+    int numSharedExperts,
+    int sharedExpertFfnSize,
+    boolean sharedExpertGate,
+    boolean normalizeTopK,
+    double capacityFactor,
+    double auxLossWeight,
+    double zLossWeight,
+    int firstDenseLayers,
+    int layerStep) {
+
+  /** Whether layer {@code index} (0-based) carries an MoE block rather than a dense MLP. */
+  public boolean isMoeLayer(int index) {
+    return numExperts > 0 && index >= firstDenseLayers && (index - firstDenseLayers) % layerStep == 0;
+  }
+
+  public boolean dropless() {
+    return capacityFactor <= 0;
+  }
+
+  void validate(String path) {
+    Check.nonNegative(path + ".num-experts", numExperts);
+    if (numExperts == 0) return;
+    Check.that(topK >= 1 && topK <= numExperts, path + ".top-k",
+        "must be in [1, num-experts=" + numExperts + "], got " + topK);
+    Check.positive(path + ".expert-ffn-size", expertFfnSize);
+    Check.nonNegative(path + ".num-shared-experts", numSharedExperts);
+    if (numSharedExperts > 0) Check.positive(path + ".shared-expert-ffn-size", sharedExpertFfnSize);
+    Check.nonNegative(path + ".aux-loss-weight", auxLossWeight);
+    Check.nonNegative(path + ".z-loss-weight", zLossWeight);
+    Check.nonNegative(path + ".first-dense-layers", firstDenseLayers);
+    Check.positive(path + ".layer-step", layerStep);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.cohort.config;
+
+/**
+ * The optimisation recipe. One optimizer step consumes globalBatch() = microBatchSize x gradAccumSteps sequences
+ * whatever the placement: data-parallel replicas split those micro-batches between them.
+ *
+ * @param steps optimizer steps of the run
+ * @param microBatchSize sequences per forward/backward
+ * @param gradAccumSteps micro-batches per optimizer step (for a single worker)
+ * @param lr peak learning rate
+ * @param minLrRatio cosine decay ends at lr x minLrRatio
+ * @param warmupSteps linear warm-up from 0 to lr
+ * @param weightDecay AdamW's decoupled decay, applied to matrices only (not norms)
+ * @param beta1 AdamW first-moment decay
+ * @param beta2 AdamW second-moment decay
+ * @param eps AdamW denominator epsilon
+ * @param gradClip global-norm clipping threshold; <= 0 disables it
+ * @param evalEvery run validation every this many steps (0: never)
+ * @param evalBatches micro-batches of validation per evaluation
+ * @param dtype "float32" (training) or "float64" (gradient checks)
+ * @param device DJL device name: "cpu", "gpu0", ...
+ * @param threads PyTorch intra-op threads; 0 leaves the engine's default
+ */
+public record TrainConfig(
+    int steps,
+    int microBatchSize,
+    int gradAccumSteps,
+    double lr,
+    double minLrRatio,
+    int warmupSteps,
+    double weightDecay,
+    double beta1,
+    double beta2,
+    double eps,
+    double gradClip,
+    int evalEvery,
+    int evalBatches,
+    String dtype,
+    String device,
+    int threads) {
+
+  public int globalBatch() {
+    return microBatchSize * gradAccumSteps;
+  }
+
+  void validate(String path) {
+    Check.positive(path + ".steps", steps);
+    Check.positive(path + ".micro-batch-size", microBatchSize);
+    Check.positive(path + ".grad-accum-steps", gradAccumSteps);
+    Check.positive(path + ".lr", lr);
+    Check.that(minLrRatio >= 0 && minLrRatio <= 1, path + ".min-lr-ratio", "must be in [0, 1], got " + minLrRatio);
+    Check.nonNegative(path + ".warmup-steps", warmupSteps);
+    Check.nonNegative(path + ".weight-decay", weightDecay);
+    Check.fraction(path + ".beta1", beta1);
+    Check.fraction(path + ".beta2", beta2);
+    Check.positive(path + ".eps", eps);
+    Check.nonNegative(path + ".eval-every", evalEvery);
+    Check.nonNegative(path + ".eval-batches", evalBatches);
+    Check.that(dtype.equals("float32") || dtype.equals("float64"), path + ".dtype",
+        "must be float32 or float64, got '" + dtype + "'");
+    Check.nonNegative(path + ".threads", threads);
+  }
+}
