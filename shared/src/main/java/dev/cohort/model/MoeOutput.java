@@ -1,0 +1,12 @@
+package dev.cohort.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * @param hidden (N, d) the block's output
+ * @param balanceLoss scalar Switch load-balancing loss: E * sum_e f_e * P_e, 1 when perfectly balanced
+ * @param zLoss scalar router z-loss: mean over tokens of logsumexp(logits)^2
+ * @param tokensPerExpert slots routed to each expert (before capacity), for metrics
+ * @param dropped slots dropped for exceeding an expert's capacity
+ */
+public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped) {}

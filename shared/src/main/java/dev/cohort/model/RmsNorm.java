@@ -1,0 +1,20 @@
+package dev.cohort.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** Root-mean-square layer norm (Zhang and Sennrich, 2019), as LLaMA uses it: no mean subtraction, no bias. */
+public final class RmsNorm {
+  private final NDArray weight;
+  private final double eps;
+
+  public RmsNorm(NDArray weight, double eps) {
+    this.weight = weight;
+    this.eps = eps;
+  }
+
+  /** x: (..., d) -> (..., d) */
+  public NDArray forward(NDArray x) {
+    NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
+    return x.mul(meanSquare.add(eps).pow(-0.5)).mul(weight);
+  }
+}

@@ -1,0 +1,29 @@
+package dev.cohort.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.cohort.config.MoeConfig;
+
+/** The linear top-k router of Mixtral: softmax over experts, keep the k largest, optionally renormalise them. */
+public final class Router {
+  private final NDArray gate; // (E, d)
+  private final int topK;
+  private final boolean normalize;
+
+  public Router(NDArray gate, MoeConfig config) {
+    this.gate = gate;
+    this.topK = config.topK();
+    this.normalize = config.normalizeTopK();
+  }
+
+  /** x: (N, d) -> routing of N tokens to k of E experts. */
+  public Routing route(NDArray x) {
+    NDArray logits = Ops.linear(x, gate); // (N, E)
+    NDArray probs = logits.softmax(-1); // (N, E)
+    NDList top = probs.topK(topK, -1); // values (N, k), indices (N, k)
+    NDArray weights = top.get(0);
+    if (normalize) weights = weights.div(weights.sum(new int[] {-1}, true));
+    // The host needs the choices to plan the dispatch (sort by expert, apply capacity): one small copy per layer.
+    return new Routing(logits, probs, weights, top.get(1).toLongArray());
+  }
+}
