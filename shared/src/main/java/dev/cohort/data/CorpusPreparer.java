@@ -1,5 +1,6 @@
 package dev.cohort.data;
 
+import dev.cohort.config.DataConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,6 +54,32 @@ public final class CorpusPreparer {
       throw new DataError("cannot prepare " + source.name() + " into " + outDir + ": " + e.getMessage(), e);
     }
     return PreparedCorpus.open(outDir);
+  }
+
+  /**
+   * The prepared corpus {@code data} describes: opened as it is when its index shows it was made from the
+   * same corpus, field, tokenizer, validation fraction and seed; prepared (again) when it is missing,
+   * unreadable or made differently, since the directory is only ever derived from the config. Call it from
+   * one process only: two processes preparing the same directory at once would race to publish it.
+   */
+  public static PreparedCorpus openOrPrepare(DataConfig data, long seed, boolean showProgress) {
+    Path dir = Path.of(data.prepared());
+    if (Files.isRegularFile(dir.resolve(CorpusIndex.FILE_NAME))) {
+      try {
+        PreparedCorpus existing = PreparedCorpus.open(dir);
+        if (madeFrom(existing.index(), data, seed)) return existing;
+      } catch (DataError unusable) {
+        // Incomplete or from another format version: preparing again below replaces it.
+      }
+    }
+    return prepare(data.corpus(), data.field(), data.tokenizer(), data.validationFraction(), seed, dir,
+        showProgress);
+  }
+
+  private static boolean madeFrom(CorpusIndex index, DataConfig data, long seed) {
+    return index.source().equals(data.corpus()) && index.field().equals(data.field())
+        && index.tokenizer().equals(data.tokenizer()) && index.seed() == seed
+        && index.validationFraction() == data.validationFraction();
   }
 
   private static long countDocuments(CorpusSource source) throws IOException {

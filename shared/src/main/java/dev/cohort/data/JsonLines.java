@@ -49,7 +49,8 @@ final class JsonLines {
     try {
       node = JSON.readTree(line);
     } catch (JsonProcessingException e) {
-      throw new DataError(where + ": not valid JSON: " + e.getOriginalMessage());
+      throw new DataError(where + ": not valid JSON: " + withoutSourceLocation(e.getOriginalMessage())
+          + " (column " + e.getLocation().getColumnNr() + ")");
     }
     if (!node.isObject()) throw new DataError(where + ": expected a JSON object, found " + kind(node));
     JsonNode value = node.get(field);
@@ -58,6 +59,11 @@ final class JsonLines {
       throw new DataError(where + ": field '" + field + "' is not a string (found " + kind(value) + ")");
     }
     return value.textValue();
+  }
+
+  /** Jackson names where an unclosed value started by an opaque "[Source: ...]"; the column says enough. */
+  private static String withoutSourceLocation(String message) {
+    return message.replaceAll("\\s*\\(start marker at \\[Source:.*$", "");
   }
 
   private static String kind(JsonNode node) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.UUID;
 
 /**
  * A directory built under a temporary name beside its target and moved into place only once complete, so
@@ -27,8 +28,7 @@ final class StagedDirectory implements AutoCloseable {
   static StagedDirectory beside(Path target) throws IOException {
     Path absolute = target.toAbsolutePath().normalize();
     Files.createDirectories(absolute.getParent());
-    Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp-");
-    return new StagedDirectory(absolute, staging);
+    return new StagedDirectory(absolute, Files.createDirectory(sibling(absolute, "tmp")));
   }
 
   /** Where to write the contents before {@link #publish}. */
@@ -43,8 +43,7 @@ final class StagedDirectory implements AutoCloseable {
   void publish() throws IOException {
     Path previous = null;
     if (Files.exists(target)) {
-      previous = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-      Files.delete(previous);
+      previous = sibling(target, "old");
       move(target, previous);
     }
     try {
@@ -61,6 +60,14 @@ final class StagedDirectory implements AutoCloseable {
   @Override
   public void close() throws IOException {
     if (!published) deleteRecursively(staging);
+  }
+
+  /**
+   * A hidden, unused name beside {@code target}. Not Files.createTempDirectory: that makes the directory
+   * owner-only, and the published corpus should get the usual permissions.
+   */
+  private static Path sibling(Path target, String role) {
+    return target.resolveSibling("." + target.getFileName() + "." + role + "-" + UUID.randomUUID());
   }
 
   private static void move(Path from, Path to) throws IOException {

@@ -59,7 +59,9 @@ public final class WindowSampler {
 
   /** Which window sample {@code globalSampleIndex} reads, in [0, numWindows()). */
   public long windowIndex(long globalSampleIndex) {
-    if (globalSampleIndex < 0) throw new IllegalArgumentException("sample index must be >= 0, got " + globalSampleIndex);
+    if (globalSampleIndex < 0) {
+      throw new IllegalArgumentException("sample index must be >= 0, got " + globalSampleIndex);
+    }
     long epoch = globalSampleIndex / numWindows;
     Permutation order = new Permutation(Permutation.key(seed, epoch), numWindows);
     return order.apply(globalSampleIndex % numWindows);

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.config.DataConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -53,7 +55,8 @@ class CorpusPreparerTest {
   void gpt2TokensAreStoredAsUint16AndCl100kAsInt32() throws IOException {
     Path corpus = Corpora.write(dir.resolve("corpus.jsonl"), Corpora.lines(Corpora.documents(5)));
     PreparedCorpus gpt2 = CorpusPreparer.prepare(corpus.toString(), "text", "gpt2", 0, SEED, dir.resolve("g"), false);
-    PreparedCorpus cl100k = CorpusPreparer.prepare(corpus.toString(), "text", "cl100k", 0, SEED, dir.resolve("c"), false);
+    PreparedCorpus cl100k =
+        CorpusPreparer.prepare(corpus.toString(), "text", "cl100k", 0, SEED, dir.resolve("c"), false);
 
     assertEquals("uint16", gpt2.index().dtype());
     assertEquals(gpt2.train().size() * 2, Files.size(dir.resolve("g/train.bin")));
@@ -128,6 +131,25 @@ class CorpusPreparerTest {
       assertEquals(Set.of("small.jsonl", "big.jsonl", "out"),
           entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
     }
+  }
+
+  @Test
+  void openOrPrepareReusesAMatchingPreparationAndRedoesAChangedOrBrokenOne() throws IOException {
+    Path corpus = Corpora.write(dir.resolve("corpus.jsonl"), Corpora.lines(Corpora.documents(10)));
+    DataConfig data = new DataConfig(corpus.toString(), dir.resolve("out").toString(), "text", "gpt2", 0.2, 16);
+    PreparedCorpus first = CorpusPreparer.openOrPrepare(data, SEED, false);
+    Files.setLastModifiedTime(dir.resolve("out/index.json"), FileTime.fromMillis(0));
+
+    CorpusPreparer.openOrPrepare(data, SEED, false);
+    assertEquals(FileTime.fromMillis(0), Files.getLastModifiedTime(dir.resolve("out/index.json")), "reused");
+
+    DataConfig cl100k = new DataConfig(data.corpus(), data.prepared(), "text", "cl100k", 0.2, 16);
+    PreparedCorpus redone = CorpusPreparer.openOrPrepare(cl100k, SEED, false);
+    assertEquals("cl100k", redone.tokenizer());
+    assertEquals("gpt2", first.tokenizer());
+
+    Files.delete(dir.resolve("out/val.bin"));
+    assertEquals("cl100k", CorpusPreparer.openOrPrepare(cl100k, SEED, false).tokenizer(), "incomplete: redone");
   }
 
   @Test

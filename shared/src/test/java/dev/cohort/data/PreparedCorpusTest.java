@@ -26,11 +26,12 @@ class PreparedCorpusTest {
     Path out = prepared();
     Files.write(out.resolve("val.bin"), new byte[0]);
     DataError truncated = assertThrows(DataError.class, () -> PreparedCorpus.open(out));
-    assertTrue(truncated.getMessage().startsWith("no prepared corpus at " + out + " (val.bin holds 0 tokens but the index says "),
-        truncated.getMessage());
+    String expected = "no prepared corpus at " + out + " (val.bin holds 0 tokens but the index says ";
+    assertTrue(truncated.getMessage().startsWith(expected), truncated.getMessage());
     Files.delete(out.resolve("train.bin"));
     DataError missing = assertThrows(DataError.class, () -> PreparedCorpus.open(out));
-    assertTrue(missing.getMessage().startsWith("no prepared corpus at " + out + " (no train.bin)"), missing.getMessage());
+    String noTrain = "no prepared corpus at " + out + " (no train.bin)";
+    assertTrue(missing.getMessage().startsWith(noTrain), missing.getMessage());
   }
 
   @Test
