@@ -1,0 +1,57 @@
+package dev.cohort.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The index.json of a prepared corpus: everything needed to read its token files and to tell how they
+ * were made.
+ *
+ * @param formatVersion layout version of the prepared directory; bumped when the files change meaning
+ * @param tokenizer tokenizer name, as {@link Tokenizer#named} takes it
+ * @param vocabSize every token id is below this
+ * @param endOfText the id appended after each document
+ * @param dtype token storage, "uint16" or "int32" (see {@link TokenDtype})
+ * @param train the training split
+ * @param validation the validation split
+ * @param source the corpus it was prepared from: a path, or "bundled"
+ * @param field the JSON field read from each line
+ * @param seed seed of the document split
+ * @param validationFraction requested share of documents in the validation split
+ */
+public record CorpusIndex(
+    int formatVersion,
+    String tokenizer,
+    int vocabSize,
+    int endOfText,
+    String dtype,
+    SplitStats train,
+    SplitStats validation,
+    String source,
+    String field,
+    long seed,
+    double validationFraction) {
+
+  public static final int FORMAT_VERSION = 1;
+  public static final String FILE_NAME = "index.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public TokenDtype tokenDtype() {
+    return TokenDtype.fromLabel(dtype);
+  }
+
+  void write(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), this);
+  }
+
+  static CorpusIndex read(Path file) {
+    try {
+      return JSON.readValue(file.toFile(), CorpusIndex.class);
+    } catch (IOException e) {
+      throw new DataError("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

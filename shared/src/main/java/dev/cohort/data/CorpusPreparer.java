@@ -1,0 +1,165 @@
+package dev.cohort.data;
+
+import dev.cohort.config.DataConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Tokenizes a JSON-lines corpus into a prepared directory: {@code train.bin}, {@code val.bin} and
+ * {@code index.json} (see {@link CorpusIndex}).
+ *
+ * <p>Documents are split, not tokens, so no document leaks from training into validation. The split picks
+ * exactly {@code round(fraction * documents)} documents (at least one when the fraction is positive and
+ * there are two or more, never all of them) through a seeded {@link Permutation} of document numbers: the
+ * same corpus and seed always give the same split, in O(1) memory. That needs the document count up front,
+ * so the corpus is read twice: a cheap count of non-blank lines, then the tokenizing pass.
+ */
+public final class CorpusPreparer {
+  public static final String TRAIN_FILE = "train.bin";
+  public static final String VALIDATION_FILE = "val.bin";
+
+  private static final int BYTES_PER_MIB = 1 << 20;
+
+  private CorpusPreparer() {}
+
+  /**
+   * Prepares {@code input} (a .jsonl or .jsonl.gz file, or "bundled") into {@code outDir}, replacing a
+   * prepared corpus already there only once the new one is complete.
+   *
+   * @param field JSON field holding each document's text
+   * @param tokenizer a name {@link Tokenizer#named} knows
+   * @param validationFraction share of documents held out, in [0, 1)
+   * @param seed seed of the document split
+   * @param showProgress draw a progress bar over bytes read on stderr
+   */
+  public static PreparedCorpus prepare(String input, String field, String tokenizer,
+      double validationFraction, long seed, Path outDir, boolean showProgress) {
+    if (!(validationFraction >= 0 && validationFraction < 1)) {
+      throw new DataError("validation fraction must be in [0, 1), got " + validationFraction);
+    }
+    Tokenizer tok = Tokenizer.named(tokenizer);
+    CorpusSource source = CorpusSource.resolve(input);
+    refuseToReplaceForeignDirectory(outDir);
+    try (StagedDirectory staged = StagedDirectory.beside(outDir)) {
+      long documents = countDocuments(source);
+      DocumentSplit split = DocumentSplit.of(documents, validationFraction, seed);
+      CorpusIndex index = tokenize(source, field, tok, split, staged.path(), showProgress);
+      index.write(staged.path().resolve(CorpusIndex.FILE_NAME));
+      staged.publish();
+    } catch (IOException e) {
+      throw new DataError("cannot prepare " + source.name() + " into " + outDir + ": " + e.getMessage(), e);
+    }
+    return PreparedCorpus.open(outDir);
+  }
+
+  /**
+   * The prepared corpus {@code data} describes: opened as it is when its index shows it was made from the
+   * same corpus, field, tokenizer, validation fraction and seed; prepared (again) when it is missing,
+   * unreadable or made differently, since the directory is only ever derived from the config. Call it from
+   * one process only: two processes preparing the same directory at once would race to publish it.
+   */
+  public static PreparedCorpus openOrPrepare(DataConfig data, long seed, boolean showProgress) {
+    Path dir = Path.of(data.prepared());
+    if (Files.isRegularFile(dir.resolve(CorpusIndex.FILE_NAME))) {
+      try {
+        PreparedCorpus existing = PreparedCorpus.open(dir);
+        if (madeFrom(existing.index(), data, seed)) return existing;
+      } catch (DataError unusable) {
+        // Incomplete or from another format version: preparing again below replaces it.
+      }
+    }
+    return prepare(data.corpus(), data.field(), data.tokenizer(), data.validationFraction(), seed, dir,
+        showProgress);
+  }
+
+  private static boolean madeFrom(CorpusIndex index, DataConfig data, long seed) {
+    return index.source().equals(data.corpus()) && index.field().equals(data.field())
+        && index.tokenizer().equals(data.tokenizer()) && index.seed() == seed
+        && index.validationFraction() == data.validationFraction();
+  }
+
+  private static long countDocuments(CorpusSource source) throws IOException {
+    try (InputStream in = CorpusSource.decompressed(source.openRaw(), source.name())) {
+      return JsonLines.countDocuments(in);
+    }
+  }
+
+  private static CorpusIndex tokenize(CorpusSource source, String field, Tokenizer tok, DocumentSplit split,
+      Path dir, boolean showProgress) throws IOException {
+    TokenDtype dtype = TokenDtype.forVocab(tok.vocabSize());
+    try (SplitWriter writer = new SplitWriter(dir, dtype, tok, split);
+        InputStream raw = progressOver(source, showProgress);
+        InputStream in = CorpusSource.decompressed(raw, source.name())) {
+      JsonLines.forEachText(in, source.name(), field, writer::write);
+      if (writer.textTokens == 0) {
+        throw new DataError("corpus " + source.name() + " is empty: no tokens in field '" + field + "'");
+      }
+      writer.close();
+      return new CorpusIndex(CorpusIndex.FORMAT_VERSION, tok.name(), tok.vocabSize(), tok.endOfText(),
+          dtype.label(), writer.train.stats(), writer.validation.stats(), source.name(), field, split.seed(),
+          split.fraction());
+    }
+  }
+
+  /** Sends each document, tokenized, to the split it belongs to. */
+  private static final class SplitWriter implements AutoCloseable {
+    final TokenWriter train;
+    final TokenWriter validation;
+    final Tokenizer tokenizer;
+    final DocumentSplit split;
+    long documents;
+    long textTokens;
+
+    SplitWriter(Path dir, TokenDtype dtype, Tokenizer tokenizer, DocumentSplit split) throws IOException {
+      this.train = new TokenWriter(dir.resolve(TRAIN_FILE), dtype);
+      this.validation = new TokenWriter(dir.resolve(VALIDATION_FILE), dtype);
+      this.tokenizer = tokenizer;
+      this.split = split;
+    }
+
+    void write(String text) throws IOException {
+      int[] tokens = tokenizer.encode(text);
+      textTokens += tokens.length;
+      TokenWriter target = split.isValidation(documents++) ? validation : train;
+      target.writeDocument(tokens, tokenizer.endOfText());
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        train.close();
+      } finally {
+        validation.close();
+      }
+    }
+  }
+
+  private static InputStream progressOver(CorpusSource source, boolean showProgress) throws IOException {
+    InputStream raw = source.openRaw();
+    if (!showProgress) return raw;
+    ProgressBarBuilder bar = new ProgressBarBuilder()
+        .setTaskName("prepare " + source.name())
+        .setUnit("MiB", BYTES_PER_MIB)
+        .setInitialMax(source.sizeBytes())
+        .showSpeed();
+    return ProgressBar.wrap(raw, bar);
+  }
+
+  /** An existing output is replaced only when it is a prepared corpus (or empty), never a stranger's data. */
+  private static void refuseToReplaceForeignDirectory(Path outDir) {
+    if (!Files.exists(outDir)) return;
+    if (!Files.isDirectory(outDir)) throw new DataError("output " + outDir + " exists and is not a directory");
+    boolean prepared = Files.exists(outDir.resolve(CorpusIndex.FILE_NAME));
+    try (var entries = Files.list(outDir)) {
+      if (!prepared && entries.findAny().isPresent()) {
+        throw new DataError("output " + outDir + " exists and is not a prepared corpus: refusing to replace it");
+      }
+    } catch (IOException e) {
+      throw new DataError("cannot inspect output " + outDir + ": " + e.getMessage(), e);
+    }
+  }
+}
