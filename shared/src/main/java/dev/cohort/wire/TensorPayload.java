@@ -56,10 +56,6 @@ public record TensorPayload(DType dtype, long[] shape, byte[] data) {
         + MAX_BYTES + " bytes");
   }
 
-  public long elementCount() {
-    return data.length / dtype.bytes();
-  }
-
   /** Copies an NDArray's elements off the device into a payload. */
   public static TensorPayload of(NDArray array) {
     requireLittleEndianHost();
