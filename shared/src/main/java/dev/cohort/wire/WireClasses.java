@@ -1,0 +1,37 @@
+package dev.cohort.wire;
+
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Every class that may appear in a cross-node message, in registration order. Kryo numbers classes in the order
+ * they are registered and writes only that number, so every node must run with this exact list: append new
+ * classes at the end, never reorder or remove one while nodes of different builds may talk.
+ */
+public final class WireClasses {
+  private WireClasses() {}
+
+  public static final List<WireClass> ALL = List.of(
+      // JDK values. String is pre-registered by Kryo; this swaps in a serializer that bounds its length.
+      WireClass.of(String.class, BoundedSerializers.Utf8::new),
+      WireClass.of(byte[].class, BoundedSerializers.Bytes::new),
+      WireClass.of(int[].class, BoundedSerializers.Ints::new),
+      WireClass.of(long[].class, BoundedSerializers.Longs::new),
+      WireClass.of(float[].class, BoundedSerializers.Floats::new),
+      WireClass.of(UUID.class, DefaultSerializers.UUIDSerializer::new),
+      // Lists: build messages with List.copyOf / List.of (two JDK classes), or ArrayList.
+      WireClass.of(ArrayList.class, BoundedSerializers.MutableList::new),
+      WireClass.of(List.of().getClass(), BoundedSerializers.ImmutableList::new),
+      WireClass.of(List.of(0).getClass(), BoundedSerializers.ImmutableList::new),
+      // Typed actor refs of any implementation class (KryoSerializer maps them all to this registration).
+      WireClass.of(ActorRef.class, ActorRefSerializer::new),
+      // Tensors.
+      WireClass.of(DType.class),
+      WireClass.of(TensorPayload.class, TensorPayloadSerializer::new),
+      WireClass.of(TensorChunk.class)
+      // Protocol records: append here.
+  );
+}
