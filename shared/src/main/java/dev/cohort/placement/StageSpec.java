@@ -1,4 +1,4 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
 /**
  * One pipeline stage: the decoder layers [firstLayer, endLayer) plus, at the ends of the pipeline, the token

@@ -1,4 +1,4 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
 import java.util.List;
 

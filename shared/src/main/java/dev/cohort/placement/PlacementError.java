@@ -1,4 +1,4 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
 /** A parallel layout that cannot be planned, naming the constraint it breaks. */
 public final class PlacementError extends RuntimeException {

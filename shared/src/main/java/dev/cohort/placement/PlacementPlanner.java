@@ -1,6 +1,6 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
-import static dev.cohort.coordinator.placement.PlacementError.require;
+import static dev.cohort.placement.PlacementError.require;
 
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.ParallelConfig;

@@ -1,8 +1,8 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
-import static dev.cohort.coordinator.placement.Models.moe;
-import static dev.cohort.coordinator.placement.Models.parallel;
-import static dev.cohort.coordinator.placement.Models.workers;
+import static dev.cohort.placement.Models.moe;
+import static dev.cohort.placement.Models.parallel;
+import static dev.cohort.placement.Models.workers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
 /**
  * Cuts a chain of layers into consecutive stages so that the costliest stage is as cheap as possible: a pipeline

@@ -1,4 +1,4 @@
-package dev.cohort.coordinator.placement;
+package dev.cohort.placement;
 
 /**
  * A worker's stable identity, e.g. "worker-3@127.0.0.1:25521". Ordered by its text so that planning the same set
