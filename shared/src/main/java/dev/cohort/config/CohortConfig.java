@@ -41,8 +41,8 @@ public record CohortConfig(
   public static Config hocon(Path file, List<String> overrides) {
     Config merged = ConfigFactory.empty();
     try {
-      for (String line : overrides) {
-        merged = merged.withFallback(ConfigFactory.parseString(line).atPath(ROOT));
+      for (String line : overrides) { // a later override wins, as with repeated --set on a command line
+        merged = ConfigFactory.parseString(line).atPath(ROOT).withFallback(merged);
       }
       if (file != null) {
         if (!Files.isRegularFile(file)) throw new ConfigError("config file not found: " + file, (Throwable) null);

@@ -1,0 +1,69 @@
+package dev.cohort.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Every kind of bad input ends in exit code 2 and one line naming the problem, never a stack trace. */
+class BadInputTest {
+  @TempDir Path dir;
+
+  private record Outcome(int exitCode, String err) {}
+
+  private static Outcome run(String... args) {
+    CommandLine cli = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    int code = cli.execute(args);
+    return new Outcome(code, err.toString());
+  }
+
+  private static void assertRejected(Outcome outcome, String expected) {
+    assertEquals(Main.EXIT_BAD_INPUT, outcome.exitCode(), outcome.err());
+    assertTrue(outcome.err().startsWith("error: "), outcome.err());
+    assertTrue(outcome.err().contains(expected), "expected '" + expected + "' in: " + outcome.err());
+    assertEquals(1, outcome.err().strip().lines().count(), "one line: " + outcome.err());
+  }
+
+  @Test
+  void aMisspeltSettingIsRejectedByName() {
+    assertRejected(run("train", "--set", "train.stpes = 5", "--set", "run.dir=" + dir), "unknown key 'stpes'");
+  }
+
+  @Test
+  void anInvalidValueNamesItsPathAndRule() {
+    assertRejected(run("train", "--set", "train.steps = -1", "--set", "run.dir=" + dir),
+        "cohort.train.steps': must be > 0");
+  }
+
+  @Test
+  void aMissingConfigFileIsNamed() {
+    assertRejected(run("train", "--config", dir.resolve("nope.conf").toString()), "config file not found");
+  }
+
+  @Test
+  void malformedHoconIsRejectedWithItsLocation() throws IOException {
+    Path bad = dir.resolve("bad.conf");
+    Files.writeString(bad, "cohort { train { steps = [1, }\n");
+    assertRejected(run("train", "--config", bad.toString()), "bad.conf");
+  }
+
+  @Test
+  void resumingARunThatDoesNotExistSaysSo() {
+    assertRejected(run("train", "--resume", "--set", "run.dir=" + dir), "no run at");
+  }
+
+  @Test
+  void evaluatingARunWithoutCheckpointsSaysSo() {
+    assertRejected(run("eval", "--run", dir.resolve("missing").toString()), "no run at");
+  }
+}

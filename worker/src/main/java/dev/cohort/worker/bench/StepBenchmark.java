@@ -1,0 +1,100 @@
+package dev.cohort.worker.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.model.ModelLayout;
+import dev.cohort.model.Parameters;
+import dev.cohort.model.Transformer;
+import dev.cohort.worker.train.AdamW;
+import dev.cohort.worker.train.Batch;
+import dev.cohort.worker.train.BatchSource;
+import dev.cohort.worker.train.StepResult;
+import dev.cohort.worker.train.TrainingStep;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Median time of full training steps (forward, backward, clipping, AdamW) of a model on random tokens, and the
+ * process's resident memory across the run (flat when nothing leaks).
+ */
+public final class StepBenchmark {
+  private StepBenchmark() {}
+
+  public static ObjectNode run(CohortConfig config, int warmup, int steps) {
+    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+      Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
+          DataType.FLOAT32);
+      params.requireGradients();
+      Transformer model = new Transformer(config.model(), params, manager);
+      TrainingStep step = new TrainingStep(config.train(), model, params, new AdamW(config.train(), params),
+          randomTokens(config), manager);
+      double[] stepMs = new double[steps];
+      double[] forward = new double[steps];
+      double[] backward = new double[steps];
+      double[] optimizer = new double[steps];
+      for (int i = 0; i < warmup; i++) step.run(i);
+      double rssAfterWarmup = ProcessMemory.residentMib();
+      double rssMax = rssAfterWarmup;
+      for (int i = 0; i < steps; i++) {
+        long start = System.nanoTime();
+        StepResult r = step.run(warmup + i);
+        stepMs[i] = (System.nanoTime() - start) / 1e6;
+        forward[i] = r.forwardMs();
+        backward[i] = r.backwardMs();
+        optimizer[i] = r.optimizerMs();
+        rssMax = Math.max(rssMax, ProcessMemory.residentMib());
+      }
+      return report(config, params.count(), stepMs, forward, backward, optimizer, rssAfterWarmup, rssMax);
+    }
+  }
+
+  private static BatchSource randomTokens(CohortConfig config) {
+    int batch = config.train().microBatchSize();
+    int seq = config.data().seqLen();
+    int vocab = config.model().vocabSize();
+    return (manager, step, micro) -> {
+      SplittableRandom random = new SplittableRandom(step * 1_000_003L + micro);
+      long[] tokens = random.longs((long) batch * (seq + 1), 0, vocab).toArray();
+      Shape shape = new Shape(batch, seq);
+      long[] inputs = new long[batch * seq];
+      long[] targets = new long[batch * seq];
+      for (int b = 0; b < batch; b++) {
+        System.arraycopy(tokens, b * (seq + 1), inputs, b * seq, seq);
+        System.arraycopy(tokens, b * (seq + 1) + 1, targets, b * seq, seq);
+      }
+      return new Batch(manager.create(inputs, shape), manager.create(targets, shape));
+    };
+  }
+
+  private static ObjectNode report(CohortConfig config, long params, double[] stepMs, double[] forward,
+      double[] backward, double[] optimizer, double rssAfterWarmup, double rssMax) {
+    ObjectNode out = new ObjectMapper().createObjectNode();
+    double median = median(stepMs);
+    long tokens = (long) config.train().globalBatch() * config.data().seqLen();
+    out.put("impl", "cohort-djl");
+    out.put("threads", config.train().threads());
+    out.put("step_ms", median);
+    out.put("tokens_per_s", tokens * 1000.0 / median);
+    out.put("forward_ms", median(forward));
+    out.put("backward_ms", median(backward));
+    out.put("optimizer_ms", median(optimizer));
+    out.put("params", params);
+    out.put("steps", stepMs.length);
+    out.put("rss_mib_after_warmup", rssAfterWarmup);
+    out.put("rss_mib_end", ProcessMemory.residentMib());
+    out.put("rss_mib_max", rssMax);
+    return out;
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.cohort.worker.train;
+
+/**
+ * What one optimizer step measured.
+ *
+ * @param loss mean next-token cross-entropy over the step's micro-batches
+ * @param auxLoss mean load-balancing loss over MoE layers and micro-batches (1 = balanced), unweighted
+ * @param zLoss mean router z-loss, unweighted
+ * @param gradNorm global gradient norm before clipping
+ * @param lr learning rate applied
+ * @param expertTokens per MoE layer, slots routed to each expert over the whole step
+ * @param droppedTokens per MoE layer, slots dropped for capacity over the whole step
+ */
+public record StepResult(
+    long step,
+    double loss,
+    double auxLoss,
+    double zLoss,
+    double gradNorm,
+    double lr,
+    int[][] expertTokens,
+    int[] droppedTokens,
+    double forwardMs,
+    double backwardMs,
+    double optimizerMs) {}

@@ -1,0 +1,96 @@
+package dev.cohort.worker.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.config.TrainConfig;
+import dev.cohort.data.PreparedCorpus;
+import dev.cohort.model.ModelLayout;
+import dev.cohort.model.Parameters;
+import dev.cohort.model.Transformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single-worker training loop: the whole model in this process, steps from the last checkpoint (or zero) to
+ * train.steps, metrics to metrics.jsonl, validation and checkpoints at their intervals.
+ */
+public final class Trainer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
+  /** Told about every finished step, for progress bars and live views. */
+  public interface Listener {
+    void onStep(ObjectNode metrics, long totalSteps);
+  }
+
+  private final CohortConfig config;
+  private final RunDirectory run;
+  private final NDManager manager;
+  private final Parameters params;
+  private final Transformer model;
+  private final AdamW optimizer;
+  private final Batches batches;
+  private final TrainingStep trainingStep;
+  private final TrainerCheckpoints checkpoints;
+  private final long firstStep;
+
+  public Trainer(CohortConfig config, Config hocon, boolean resume) {
+    this.config = config;
+    this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
+    TrainConfig train = config.train();
+    this.manager = NDManager.newBaseManager(Device.fromName(train.device()));
+    DataType dtype = Precision.dtype(train);
+    this.params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager, dtype);
+    params.requireGradients();
+    this.model = new Transformer(config.model(), params, manager);
+    this.optimizer = new AdamW(train, params);
+    PreparedCorpus corpus = Corpora.openOrPrepare(config);
+    this.batches = Corpora.batches(corpus, config);
+    this.trainingStep = new TrainingStep(train, model, params, optimizer, batches, manager);
+    this.checkpoints = new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep());
+    this.firstStep = resume ? checkpoints.restoreLatest(params, optimizer, manager) : 0;
+    log.info("model: {} parameters; run directory {}; starting at step {}", params.count(), run.root(), firstStep);
+  }
+
+  public RunDirectory runDirectory() {
+    return run;
+  }
+
+  public long firstStep() {
+    return firstStep;
+  }
+
+  /** Trains to the configured step count; returns the last step's metrics (null if nothing was left to do). */
+  public ObjectNode run(Listener listener) {
+    TrainConfig train = config.train();
+    long tokensPerStep = (long) train.globalBatch() * config.data().seqLen();
+    ObjectNode last = null;
+    try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
+      for (long step = firstStep; step < train.steps(); step++) {
+        long start = System.nanoTime();
+        StepResult result = trainingStep.run(step);
+        double stepMs = (System.nanoTime() - start) / 1e6;
+        last = MetricsLog.record(result, stepMs, tokensPerStep * 1000.0 / stepMs);
+        boolean final_ = step == train.steps() - 1;
+        if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
+          last.put("val_loss", Evaluation.validationLoss(model, batches, train.evalBatches(), manager));
+        }
+        metrics.write(last);
+        listener.onStep(last, train.steps());
+        int every = config.checkpoint().every();
+        if ((every > 0 && (step + 1) % every == 0) || final_) {
+          checkpoints.save(step + 1, params, optimizer, config);
+        }
+      }
+    }
+    return last;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,116 @@
+package dev.cohort.worker.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.checkpoint.Checkpoint;
+import dev.cohort.checkpoint.CheckpointError;
+import dev.cohort.checkpoint.CheckpointStore;
+import dev.cohort.checkpoint.HostTensor;
+import dev.cohort.checkpoint.PendingCheckpoint;
+import dev.cohort.checkpoint.Safetensors;
+import dev.cohort.checkpoint.SafetensorsFile;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.model.Parameters;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single worker's checkpoints: model.safetensors (one tensor per global parameter name), optimizer.safetensors
+ * (exp_avg.NAME, exp_avg_sq.NAME) and, in the manifest, the steps done. The data position needs no saving: the
+ * samples of step s are a pure function of (seed, s).
+ */
+public final class TrainerCheckpoints {
+  private static final Logger log = LoggerFactory.getLogger(TrainerCheckpoints.class);
+  public static final String MODEL = "model.safetensors";
+  public static final String OPTIMIZER = "optimizer.safetensors";
+
+  private final CheckpointStore store;
+
+  public TrainerCheckpoints(Path dir, int keep) {
+    try {
+      this.store = new CheckpointStore(dir, keep);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open checkpoint directory " + dir, e);
+    }
+  }
+
+  public void save(long step, Parameters params, AdamW optimizer, CohortConfig config) {
+    long start = System.nanoTime();
+    try (PendingCheckpoint pending = store.begin(step)) {
+      Safetensors.write(pending.file(MODEL), hostTensors(params.asMap()), Map.of("format", "pt"));
+      Safetensors.write(pending.file(OPTIMIZER), hostTensors(optimizer.moments()), Map.of("format", "pt"));
+      ObjectNode state = new ObjectMapper().createObjectNode();
+      state.put("step", step);
+      state.put("optimizer_steps", optimizer.steps());
+      state.put("seed", config.run().seed());
+      state.put("samples_consumed", step * config.train().globalBatch());
+      pending.commit(state);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint of step " + step, e);
+    }
+    log.info("checkpoint step {} written in {} ms", step, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** Loads the newest complete checkpoint into params and optimizer; returns its step (0 when there is none). */
+  public long restoreLatest(Parameters params, AdamW optimizer, NDManager manager) {
+    Optional<Checkpoint> latest = latest();
+    if (latest.isEmpty()) {
+      log.warn("no complete checkpoint in {}: starting from step 0", store.dir());
+      return 0;
+    }
+    Checkpoint checkpoint = latest.get();
+    loadParameters(checkpoint, params, manager);
+    Map<String, NDArray> moments = read(checkpoint.path(OPTIMIZER), manager);
+    optimizer.restore(checkpoint.state().path("optimizer_steps").asLong(), moments);
+    log.info("resumed from checkpoint step {}", checkpoint.step());
+    return checkpoint.step();
+  }
+
+  /** Copies a checkpoint's model tensors into {@code params} (every parameter must be present, shapes equal). */
+  public static void loadParameters(Checkpoint checkpoint, Parameters params, NDManager manager) {
+    Map<String, NDArray> saved = read(checkpoint.path(MODEL), manager);
+    for (String name : params.names()) {
+      NDArray value = saved.get(name);
+      NDArray target = params.get(name);
+      if (value == null) throw new CheckpointError(checkpoint.path(MODEL), "no tensor '" + name + "'");
+      if (!value.getShape().equals(target.getShape())) {
+        throw new CheckpointError(checkpoint.path(MODEL), "'" + name + "' has shape " + value.getShape()
+            + ", the model expects " + target.getShape());
+      }
+      target.set(value.toType(target.getDataType(), false).toByteBuffer());
+    }
+  }
+
+  public Optional<Checkpoint> latest() {
+    try {
+      return store.latest();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list checkpoints in " + store.dir(), e);
+    }
+  }
+
+  private static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
+    Map<String, HostTensor> out = new LinkedHashMap<>();
+    arrays.forEach((name, array) -> out.put(name, HostTensor.of(array)));
+    return out;
+  }
+
+  private static Map<String, NDArray> read(Path file, NDManager manager) {
+    try {
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      SafetensorsFile reader = Safetensors.read(file);
+      for (String name : reader.names()) out.put(name, reader.tensor(name).toNDArray(manager));
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.cohort.worker.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import dev.cohort.config.TrainConfig;
+import dev.cohort.model.Autograd;
+import dev.cohort.model.Loss;
+import dev.cohort.model.MoeOutput;
+import dev.cohort.model.Parameters;
+import dev.cohort.model.Transformer;
+import java.util.List;
+
+/**
+ * One optimizer step of a worker holding the whole model: forward and backward over the step's micro-batches with
+ * gradients accumulating, global-norm clipping, then AdamW. Each micro-batch runs in its own NDScope so native memory
+ * returns to the same level after every step.
+ */
+public final class TrainingStep {
+  private static final double CLIP_EPSILON = 1e-6;
+
+  private final TrainConfig config;
+  private final Transformer model;
+  private final Parameters params;
+  private final AdamW optimizer;
+  private final BatchSource batches;
+  private final LrSchedule schedule;
+  private final NDManager manager;
+
+  public TrainingStep(TrainConfig config, Transformer model, Parameters params, AdamW optimizer, BatchSource batches,
+      NDManager manager) {
+    this.config = config;
+    this.model = model;
+    this.params = params;
+    this.optimizer = optimizer;
+    this.batches = batches;
+    this.schedule = LrSchedule.of(config);
+    this.manager = manager;
+  }
+
+  public StepResult run(long step) {
+    Autograd.zeroGradients(params.arrays());
+    int micro = config.gradAccumSteps();
+    StepTotals totals = new StepTotals(micro);
+    for (int m = 0; m < micro; m++) {
+      try (NDScope scope = new NDScope()) {
+        Batch batch = batches.training(manager, step, m);
+        Autograd.record(true);
+        long start = System.nanoTime();
+        Loss loss = model.loss(batch.tokens(), batch.targets());
+        long forwardEnd = System.nanoTime();
+        // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
+        Autograd.backward(loss.total().div(micro));
+        Autograd.record(false);
+        totals.add(loss, forwardEnd - start, System.nanoTime() - forwardEnd);
+      } finally {
+        Autograd.record(false);
+      }
+    }
+    long optimizerStart = System.nanoTime();
+    double gradNorm = globalGradNorm();
+    double scale = config.gradClip() > 0 && gradNorm > config.gradClip()
+        ? config.gradClip() / (gradNorm + CLIP_EPSILON) : 1.0;
+    double lr = schedule.at(step);
+    optimizer.step(lr, scale);
+    return totals.result(step, gradNorm, lr, (System.nanoTime() - optimizerStart) / 1e6);
+  }
+
+  /** sqrt(sum of squared gradient entries) over every parameter, read back to the host once. */
+  private double globalGradNorm() {
+    try (NDScope scope = new NDScope()) {
+      NDArray sum = null;
+      for (NDArray p : params.arrays()) {
+        NDArray squares = p.getGradient().toType(DataType.FLOAT64, false).square().sum();
+        sum = sum == null ? squares : sum.add(squares);
+      }
+      return Math.sqrt(sum.getDouble());
+    }
+  }
+
+  /** Host-side sums over a step's micro-batches. */
+  private static final class StepTotals {
+    private final int micro;
+    private double loss;
+    private double aux;
+    private double z;
+    private long forwardNs;
+    private long backwardNs;
+    private int[][] expertTokens;
+    private int[] dropped;
+
+    StepTotals(int micro) {
+      this.micro = micro;
+    }
+
+    void add(Loss l, long forward, long backward) {
+      loss += scalar(l.crossEntropy()) / micro;
+      aux += scalar(l.balance()) / micro;
+      z += scalar(l.z()) / micro;
+      forwardNs += forward;
+      backwardNs += backward;
+      List<MoeOutput> moe = l.moe();
+      if (expertTokens == null) {
+        expertTokens = new int[moe.size()][];
+        dropped = new int[moe.size()];
+      }
+      for (int layer = 0; layer < moe.size(); layer++) {
+        int[] counts = moe.get(layer).tokensPerExpert();
+        if (expertTokens[layer] == null) expertTokens[layer] = new int[counts.length];
+        for (int e = 0; e < counts.length; e++) expertTokens[layer][e] += counts[e];
+        dropped[layer] += moe.get(layer).dropped();
+      }
+    }
+
+    StepResult result(long step, double gradNorm, double lr, double optimizerMs) {
+      return new StepResult(step, loss, aux, z, gradNorm, lr, expertTokens, dropped, forwardNs / 1e6,
+          backwardNs / 1e6, optimizerMs);
+    }
+  }
+
+  static double scalar(NDArray array) {
+    return array.toType(DataType.FLOAT64, false).getDouble();
+  }
+}
