@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.Address;
@@ -108,7 +109,7 @@ public final class ClusterNode<T> implements AutoCloseable {
       throw new IllegalStateException("node " + address() + " did not terminate within " + CLOSE_TIMEOUT, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IllegalStateException("node " + address() + " failed while terminating", e.getCause());
     }
   }

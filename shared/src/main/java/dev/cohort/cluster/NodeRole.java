@@ -1,5 +1,7 @@
 package dev.cohort.cluster;
 
+import java.util.Locale;
+
 /** The Pekko Cluster role a node carries: the coordinator singleton runs only on {@link #COORDINATOR} nodes. */
 public enum NodeRole {
   COORDINATOR,
@@ -7,6 +9,6 @@ public enum NodeRole {
 
   /** The role's name in pekko.cluster.roles. */
   public String roleName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }
