@@ -20,7 +20,8 @@ public record CohortConfig(
     DataConfig data,
     TrainConfig train,
     ParallelConfig parallel,
-    CheckpointConfig checkpoint) {
+    CheckpointConfig checkpoint,
+    ClusterConfig cluster) {
 
   public static final String ROOT = "cohort";
 
@@ -66,7 +67,8 @@ public record CohortConfig(
           bind(cohort, "data", DataConfig.class),
           bind(cohort, "train", TrainConfig.class),
           bind(cohort, "parallel", ParallelConfig.class),
-          bind(cohort, "checkpoint", CheckpointConfig.class));
+          bind(cohort, "checkpoint", CheckpointConfig.class),
+          bind(cohort, "cluster", ClusterConfig.class));
     } catch (ConfigException e) {
       throw new ConfigError("invalid config: " + e.getMessage(), e);
     }
@@ -86,6 +88,7 @@ public record CohortConfig(
     train.validate(ROOT + ".train");
     parallel.validate(ROOT + ".parallel");
     checkpoint.validate(ROOT + ".checkpoint");
+    cluster.validate(ROOT + ".cluster");
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

@@ -1,6 +1,8 @@
 package dev.cohort.wire;
 
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
+import dev.cohort.protocol.CoordinatorProtocol;
+import dev.cohort.protocol.WorkerProtocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -31,7 +33,11 @@ public final class WireClasses {
       // Tensors.
       WireClass.of(DType.class),
       WireClass.of(TensorPayload.class, TensorPayloadSerializer::new),
-      WireClass.of(TensorChunk.class)
+      WireClass.of(TensorChunk.class),
       // Protocol records: append here.
+      WireClass.of(WorkerProtocol.Ping.class),
+      WireClass.of(CoordinatorProtocol.Pong.class),
+      WireClass.of(CoordinatorProtocol.ListWorkers.class),
+      WireClass.of(CoordinatorProtocol.WorkerList.class)
   );
 }

@@ -1,0 +1,29 @@
+package dev.cohort.cluster;
+
+import dev.cohort.config.ClusterConfig;
+import java.time.Duration;
+
+/**
+ * What a node needs to know before it starts.
+ *
+ * @param role the coordinator founds the cluster by joining itself; a worker joins the coordinator
+ * @param bind the endpoint this node binds and advertises (port 0: any free port)
+ * @param coordinator the endpoint a worker joins; null for the coordinator itself
+ * @param joinTimeout a worker that has not joined within this time shuts itself down
+ */
+public record NodeSpec(NodeRole role, HostPort bind, HostPort coordinator, Duration joinTimeout) {
+  public NodeSpec {
+    if ((role == NodeRole.WORKER) != (coordinator != null)) {
+      throw new IllegalArgumentException("a worker needs the coordinator's address and only a worker takes one");
+    }
+  }
+
+  public static NodeSpec coordinator(ClusterConfig cluster) {
+    return new NodeSpec(NodeRole.COORDINATOR, new HostPort(cluster.host(), cluster.coordinatorPort()), null,
+        Duration.ofSeconds(cluster.joinTimeoutSeconds()));
+  }
+
+  public static NodeSpec worker(ClusterConfig cluster, HostPort bind, HostPort coordinator) {
+    return new NodeSpec(NodeRole.WORKER, bind, coordinator, Duration.ofSeconds(cluster.joinTimeoutSeconds()));
+  }
+}

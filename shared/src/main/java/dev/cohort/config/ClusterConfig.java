@@ -1,0 +1,40 @@
+package dev.cohort.config;
+
+/**
+ * Where the nodes of a run listen and how worker processes are started and stopped. Nodes talk Pekko Artery TCP;
+ * the rest of the Pekko settings live in cohort-pekko.conf.
+ *
+ * @param host the address every node binds and advertises; 127.0.0.1 keeps a single-machine run on loopback, a
+ *     multi-host deployment sets each node's own reachable address
+ * @param coordinatorPort the coordinator's port, which workers join (0: any free port, for tests and for
+ *     launchers that pass the bound port to the workers they start)
+ * @param workerPort a worker's port (0: any free port; a fixed port allows only one worker per host)
+ * @param joinTimeoutSeconds a worker that has not joined the coordinator within this time shuts down with an error
+ *     instead of retrying forever
+ * @param workerHeap maximum heap of each worker JVM started on this machine, as for -Xmx (e.g. "2g", "512m")
+ * @param stopGraceSeconds how long stopping a worker process waits for it to leave the cluster and exit before
+ *     killing it
+ */
+public record ClusterConfig(
+    String host,
+    int coordinatorPort,
+    int workerPort,
+    int joinTimeoutSeconds,
+    String workerHeap,
+    int stopGraceSeconds) {
+  private static final int MAX_PORT = 65535;
+
+  void validate(String path) {
+    Check.that(!host.isBlank(), path + ".host", "must name a host or IP address");
+    port(path + ".coordinator-port", coordinatorPort);
+    port(path + ".worker-port", workerPort);
+    Check.positive(path + ".join-timeout-seconds", joinTimeoutSeconds);
+    Check.that(workerHeap.matches("[1-9][0-9]*[kKmMgG]?"), path + ".worker-heap",
+        "must be a size as for -Xmx, e.g. 2g or 512m, got '" + workerHeap + "'");
+    Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
+  }
+
+  private static void port(String path, int port) {
+    Check.that(port >= 0 && port <= MAX_PORT, path, "must be 0 (any free port) to " + MAX_PORT + ", got " + port);
+  }
+}
