@@ -19,7 +19,7 @@ public record TransportSettings(List<Integer> payloadSizes, long volumeBytes, in
   public static final int MIB = 1 << 20;
   public static final List<Integer> DEFAULT_SIZES = List.of(64 * KIB, 256 * KIB, MIB, 4 * MIB, 16 * MIB);
   public static final long DEFAULT_VOLUME_BYTES = 256L * MIB;
-  public static final int DEFAULT_WINDOW = 16;
+  public static final int DEFAULT_WINDOW = 64;
   public static final int DEFAULT_CHUNK_BYTES = TensorChunks.DEFAULT_CHUNK_BYTES;
   public static final long DEFAULT_WARMUP_BYTES = 32L * MIB;
 
