@@ -23,10 +23,13 @@ import picocli.CommandLine.Spec;
     name = "transport",
     mixinStandardHelpOptions = true,
     description = {
-      "Tensor transport throughput between two worker JVMs on 127.0.0.1: this JVM sends, a peer JVM it starts",
-      "receives. Per size, the same volume goes (i) as Pekko Artery messages (Kryo, TensorPayload or TensorChunks,",
-      "a window of unacknowledged messages) and (ii) over a plain TCP socket; both timed to the last acknowledgement.",
-      "Prints one JSON line per size (MB = 10^6 bytes) and a summary line. Exit code 1 if any byte went unacknowledged."
+      "Tensor transport throughput between two worker JVMs on 127.0.0.1.",
+      "This JVM sends; a peer JVM it starts receives. Per size the same volume goes",
+      "(i) as Pekko Artery messages (Kryo; a TensorPayload, or TensorChunks above the",
+      "chunk size) with a window of unacknowledged messages, and (ii) over a plain",
+      "TCP socket, each timed from first send to the receiver's last acknowledgement.",
+      "Prints one JSON line per size (MB = 10^6 bytes), then a summary line.",
+      "Exit code 1 if any byte went unacknowledged."
     })
 public final class TransportBenchCommand implements Callable<Integer> {
   /** The target: Artery at least this share of raw TCP from {@link #TARGET_FROM_BYTES} up. */
@@ -38,7 +41,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--sizes", split = ",", defaultValue = "64k,256k,1m,4m,16m", converter = SizeConverter.class,
-      paramLabel = "SIZE[,SIZE...]", description = "Tensor sizes, k = KiB, m = MiB (default: ${DEFAULT-VALUE}).")
+      paramLabel = "SIZE", description = "Tensor sizes, k = KiB, m = MiB (default: ${DEFAULT-VALUE}).")
   List<Integer> sizes;
 
   @Option(names = "--volume-mib", defaultValue = "256",
