@@ -1,0 +1,106 @@
+package dev.cohort.worker.bench;
+
+import dev.cohort.worker.bench.TransportProtocol.ToReceiver;
+import dev.cohort.worker.bench.TransportSender.Outcome;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Tensor transport throughput between two worker JVMs: this JVM sends, a {@link TransportPeer} JVM it starts
+ * receives. For each tensor size it moves the same volume (i) as Artery messages carrying {@code TensorPayload}s
+ * (or {@code TensorChunk}s above the chunk budget) with a bounded window of unacknowledged messages, and (ii) over
+ * a plain loopback TCP socket, timing each from first send to the receiver's last acknowledgement.
+ */
+public final class TransportBenchmark {
+  private TransportBenchmark() {}
+
+  /** Any run gets this long before it counts as stalled, plus the time its volume takes at the rate below. */
+  private static final Duration BASE_TIMEOUT = Duration.ofSeconds(30);
+  /** Far below anything measured here (300 MB/s and up): a run slower than this has lost messages. */
+  private static final double SLOWEST_BYTES_PER_SECOND = 10e6;
+  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  private static final long PAYLOAD_SEED = 7;
+
+  /** Runs the benchmark and hands each size's result to {@code onResult} as soon as it is measured. */
+  public static TransportReport run(TransportSettings settings, Consumer<SizeResult> onResult)
+      throws IOException, InterruptedException {
+    double loadBefore = systemLoad();
+    List<SizeResult> results = new ArrayList<>();
+    long peerPid;
+    try (PeerProcess peer = PeerProcess.start()) {
+      peerPid = peer.pid();
+      ActorSystem<TransportSender.Command> system =
+          ActorSystem.create(TransportSender.create(), "transport-sender", TransportBenchConfig.load());
+      try {
+        ActorRef<ToReceiver> receiver = ActorRefResolver.get(system).resolveActorRef(peer.receiverPath());
+        for (int size : settings.payloadSizes()) {
+          measure(system, receiver, peer.rawPort(), settings, size, settings.warmupBytes());
+        }
+        for (int size : settings.payloadSizes()) {
+          SizeResult result = measure(system, receiver, peer.rawPort(), settings, size, settings.volumeBytes());
+          results.add(result);
+          onResult.accept(result);
+        }
+      } finally {
+        system.terminate();
+        awaitTermination(system);
+      }
+    }
+    return new TransportReport(peerPid, loadBefore, systemLoad(), results);
+  }
+
+  /** Both paths for one size; a zero volume (no warm-up) sends nothing. */
+  private static SizeResult measure(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver,
+      int rawPort, TransportSettings settings, int size, long volumeBytes) throws IOException, InterruptedException {
+    long tensors = TransportSettings.tensorsFor(volumeBytes, size);
+    if (tensors == 0) return new SizeResult(size, 0, 0, 0, new Measurement(0, 0, 0), new Measurement(0, 0, 0));
+    Outcome artery = overArtery(system, receiver, settings, size, tensors);
+    Measurement raw = RawTcp.send(rawPort, randomBytes(size), tensors);
+    return new SizeResult(size, tensors, artery.messages(), artery.tensorsReassembled(), artery.measurement(), raw);
+  }
+
+  private static Outcome overArtery(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver,
+      TransportSettings settings, int size, long tensors) throws IOException, InterruptedException {
+    CompletableFuture<Outcome> done = new CompletableFuture<>();
+    system.tell(new TransportSender.Start(receiver, size, tensors, settings.window(), settings.chunkBytes(), done));
+    Duration timeout = BASE_TIMEOUT.plusMillis((long) (tensors * size / SLOWEST_BYTES_PER_SECOND * 1000));
+    try {
+      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException("Artery transfer of " + tensors + " tensors of " + size + " bytes not acknowledged"
+          + " within " + timeout + ": messages lost (frame size? peer gone?)", e);
+    } catch (ExecutionException e) {
+      throw new IOException("Artery transfer failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private static byte[] randomBytes(int size) {
+    byte[] bytes = new byte[size];
+    new Random(PAYLOAD_SEED).nextBytes(bytes);
+    return bytes;
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) throws InterruptedException {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      System.err.println("transport benchmark: actor system did not terminate cleanly: " + e);
+    }
+  }
+
+  private static double systemLoad() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+}
