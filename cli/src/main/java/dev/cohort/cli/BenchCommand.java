@@ -4,5 +4,5 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line of measured figures.",
-    subcommands = {StepBenchCommand.class})
+    subcommands = {StepBenchCommand.class, TransportBenchCommand.class})
 public final class BenchCommand {}

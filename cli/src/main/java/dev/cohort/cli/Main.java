@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      CoordinatorCommand.class,
+      WorkerCommand.class,
     })
 public final class Main {
   public static final int EXIT_BAD_INPUT = 2;

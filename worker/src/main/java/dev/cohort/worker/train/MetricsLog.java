@@ -56,6 +56,7 @@ public final class MetricsLog implements AutoCloseable {
     line.put("z_loss", r.zLoss());
     line.put("lr", r.lr());
     line.put("grad_norm", r.gradNorm());
+    if (r.skipped()) line.put("skipped", true);
     line.put("tokens_per_s", tokensPerSecond);
     line.put("step_ms", stepMs);
     line.put("forward_ms", r.forwardMs());

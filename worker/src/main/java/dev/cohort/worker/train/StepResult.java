@@ -8,6 +8,7 @@ package dev.cohort.worker.train;
  * @param zLoss mean router z-loss, unweighted
  * @param gradNorm global gradient norm before clipping
  * @param lr learning rate applied
+ * @param skipped the gradient was not finite, so the optimizer left the weights unchanged
  * @param expertTokens per MoE layer, slots routed to each expert over the whole step
  * @param droppedTokens per MoE layer, slots dropped for capacity over the whole step
  */
@@ -18,6 +19,7 @@ public record StepResult(
     double zLoss,
     double gradNorm,
     double lr,
+    boolean skipped,
     int[][] expertTokens,
     int[] droppedTokens,
     double forwardMs,

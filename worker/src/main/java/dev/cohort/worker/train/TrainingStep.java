@@ -11,6 +11,8 @@ import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One optimizer step of a worker holding the whole model: forward and backward over the step's micro-batches with
@@ -18,6 +20,7 @@ import java.util.List;
  * returns to the same level after every step.
  */
 public final class TrainingStep {
+  private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
   private static final double CLIP_EPSILON = 1e-6;
 
   private final TrainConfig config;
@@ -60,11 +63,18 @@ public final class TrainingStep {
     }
     long optimizerStart = System.nanoTime();
     double gradNorm = globalGradNorm();
-    double scale = config.gradClip() > 0 && gradNorm > config.gradClip()
-        ? config.gradClip() / (gradNorm + CLIP_EPSILON) : 1.0;
     double lr = schedule.at(step);
-    optimizer.step(lr, scale);
-    return totals.result(step, gradNorm, lr, (System.nanoTime() - optimizerStart) / 1e6);
+    // A non-finite gradient would turn every weight into NaN: skip the update, as Megatron and fp16 loss
+    // scalers do, and let the caller report it.
+    boolean skipped = !Double.isFinite(gradNorm);
+    if (skipped) {
+      log.warn("step {}: gradient norm is {}; update skipped", step, gradNorm);
+    } else {
+      double scale = config.gradClip() > 0 && gradNorm > config.gradClip()
+          ? config.gradClip() / (gradNorm + CLIP_EPSILON) : 1.0;
+      optimizer.step(lr, scale);
+    }
+    return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
   }
 
   /** sqrt(sum of squared gradient entries) over every parameter, read back to the host once. */
@@ -113,8 +123,8 @@ public final class TrainingStep {
       }
     }
 
-    StepResult result(long step, double gradNorm, double lr, double optimizerMs) {
-      return new StepResult(step, loss, aux, z, gradNorm, lr, expertTokens, dropped, forwardNs / 1e6,
+    StepResult result(long step, double gradNorm, double lr, boolean skipped, double optimizerMs) {
+      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, expertTokens, dropped, forwardNs / 1e6,
           backwardNs / 1e6, optimizerMs);
     }
   }
