@@ -7,13 +7,19 @@ experts run on contiguous blocks of expert-sorted tokens. Prints one JSON line.
 Weight names follow Hugging Face's Mixtral so a reader can map them to the Java model and to checkpoints.
 """
 import argparse
+import ctypes
 import json
 import math
+import os
 import statistics
 import time
 from dataclasses import dataclass
 
-import torch
+# libgomp reads this once, when torch loads it. Its default (spin after each parallel region) starves OpenBLAS's
+# own threads on 2 cores: 2 threads measured 2.4 s/step spinning against 1.1 s passive.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402 (must follow the environment above)
 import torch.nn.functional as F
 from torch import nn
 
@@ -29,6 +35,7 @@ ADAM_EPS = 1e-8
 GRAD_CLIP_NORM = 1.0
 ADAMW_FOREACH = False  # one kernel chain per parameter, like the Java optimizer; reported as adamw_impl
 SEED = 1234
+OPENBLAS_LIBRARY = "libopenblas.so.0"  # Debian's alternative; the pthread flavour with libopenblas0-pthread
 
 
 @dataclass(frozen=True)
@@ -246,6 +253,21 @@ def run_steps(model, optimizer, shape, attention_modes, warmup, steps, generator
             for name, timed in phases.items()}
 
 
+def limit_blas_threads(threads):
+    """Give OpenBLAS the same thread count; returns its configuration, or None if torch does not use OpenBLAS.
+
+    Debian's torch hands matmuls to the system BLAS and torch.set_num_threads does not reach it: without this,
+    a "1-thread" run multiplies on every core.
+    """
+    try:
+        openblas = ctypes.CDLL(OPENBLAS_LIBRARY)
+    except OSError:
+        return None
+    openblas.openblas_set_num_threads(threads)
+    openblas.openblas_get_config.restype = ctypes.c_char_p
+    return f"{openblas.openblas_get_config().decode()} threads={openblas.openblas_get_num_threads()}"
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for flag in ("vocab", "d", "layers", "heads", "kv-heads", "ffn", "experts", "topk", "batch", "seq", "threads",
@@ -269,6 +291,7 @@ def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
+    blas = limit_blas_threads(args.threads)
     torch.manual_seed(SEED)
     shape = Shape(args.vocab, args.d, args.layers, args.heads, args.kv_heads, args.ffn, args.experts, args.topk,
                   args.batch, args.seq)
@@ -287,6 +310,8 @@ def main():
         result["step_ms_sdpa"] = medians["sdpa"]["step_ms"]
         result["sdpa_impl"] = sdpa[0]
     result["params"] = sum(p.numel() for p in model.parameters())
+    result["blas"] = blas or "not OpenBLAS: thread count not limited"
+    result["omp_wait_policy"] = os.environ["OMP_WAIT_POLICY"]
     result["adamw_impl"] = "foreach" if ADAMW_FOREACH else "single-tensor (foreach=False)"
     result.update({"vocab": shape.vocab, "d": shape.d, "layers": shape.layers, "heads": shape.heads,
                    "kv_heads": shape.kv_heads, "ffn": shape.ffn, "experts": shape.experts, "topk": shape.topk,
