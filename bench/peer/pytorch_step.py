@@ -219,7 +219,8 @@ def make_optimizer(model):
 
 
 def timed_step(model, optimizer, ids, targets):
-    """One full training step; returns (forward, backward, optimizer) seconds."""
+    """One full training step; returns wall seconds of (forward, backward, optimizer) and CPU seconds of all."""
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     loss = model(ids, targets)
     t1 = time.perf_counter()
@@ -229,13 +230,14 @@ def timed_step(model, optimizer, ids, targets):
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2
+    return t1 - t0, t2 - t1, t3 - t2, time.process_time() - cpu0
 
 
 def run_steps(model, optimizer, shape, attention_modes, warmup, steps, generator):
     """Median forward, backward, optimizer and total milliseconds per attention mode.
 
     The modes take turns step by step, so load from other processes on this shared machine falls on all alike.
+    CPU milliseconds per step show that load: with N threads on an idle machine, cpu <= N * wall, about equal.
     """
     phases = {name: [] for name in attention_modes}
     for i in range(warmup + steps):
@@ -246,10 +248,11 @@ def run_steps(model, optimizer, shape, attention_modes, warmup, steps, generator
             if i >= warmup:
                 phases[name].append(times)
     median_ms = lambda values: round(statistics.median(values) * 1000.0, 2)
-    return {name: {"step_ms": median_ms([sum(p) for p in timed]),
+    return {name: {"step_ms": median_ms([sum(p[:3]) for p in timed]),
                    "forward_ms": median_ms([p[0] for p in timed]),
                    "backward_ms": median_ms([p[1] for p in timed]),
-                   "optimizer_ms": median_ms([p[2] for p in timed])}
+                   "optimizer_ms": median_ms([p[2] for p in timed]),
+                   "step_cpu_ms": median_ms([p[3] for p in timed])}
             for name, timed in phases.items()}
 
 
