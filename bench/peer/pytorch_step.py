@@ -33,7 +33,7 @@ BETAS = (0.9, 0.95)
 WEIGHT_DECAY = 0.1
 ADAM_EPS = 1e-8
 GRAD_CLIP_NORM = 1.0
-ADAMW_FOREACH = False  # one kernel chain per parameter, like the Java optimizer; reported as adamw_impl
+ADAMW_FOREACH = False  # one chain of small kernels per parameter, as a hand-written optimizer does; see adamw_impl
 SEED = 1234
 OPENBLAS_LIBRARY = "libopenblas.so.0"  # Debian's alternative; the pthread flavour with libopenblas0-pthread
 
