@@ -13,18 +13,7 @@ public final class ModelLayout {
   private ModelLayout() {}
 
   public static List<ParamSpec> of(ModelConfig model) {
-    List<ParamSpec> specs = new ArrayList<>();
-    long d = model.hiddenSize();
-    double std = model.initStd();
-    specs.add(new ParamSpec(ParamNames.EMBED, new long[] {model.vocabSize(), d}, std));
-    for (int i = 0; i < model.numLayers(); i++) {
-      specs.addAll(layer(model, i));
-    }
-    specs.add(new ParamSpec(ParamNames.FINAL_NORM, new long[] {d}, 0));
-    if (!model.tieEmbeddings()) {
-      specs.add(new ParamSpec(ParamNames.LM_HEAD, new long[] {model.vocabSize(), d}, std));
-    }
-    return specs;
+    return stage(model, 0, model.numLayers(), true, true);
   }
 
   /** The parameters of decoder layer {@code i} alone. */
@@ -65,6 +54,27 @@ public final class ModelLayout {
       specs.add(new ParamSpec(ParamNames.sharedExpert(i, "down_proj"), new long[] {d, fs}, residualStd));
       if (moe.sharedExpertGate()) {
         specs.add(new ParamSpec(ParamNames.sharedExpertGate(i), new long[] {1, d}, std));
+      }
+    }
+    return specs;
+  }
+
+  /**
+   * The parameters one pipeline stage holds: its layers, the embedding on the first stage, the final norm and LM head
+   * on the last. With tied embeddings the last stage holds the embedding too (as its head); the two copies start
+   * equal and stay equal because their gradients are summed before every update.
+   */
+  public static List<ParamSpec> stage(ModelConfig model, int firstLayer, int endLayer, boolean first, boolean last) {
+    List<ParamSpec> specs = new ArrayList<>();
+    long d = model.hiddenSize();
+    if (first || (last && model.tieEmbeddings())) {
+      specs.add(new ParamSpec(ParamNames.EMBED, new long[] {model.vocabSize(), d}, model.initStd()));
+    }
+    for (int i = firstLayer; i < endLayer; i++) specs.addAll(layer(model, i));
+    if (last) {
+      specs.add(new ParamSpec(ParamNames.FINAL_NORM, new long[] {d}, 0));
+      if (!model.tieEmbeddings()) {
+        specs.add(new ParamSpec(ParamNames.LM_HEAD, new long[] {model.vocabSize(), d}, model.initStd()));
       }
     }
     return specs;

@@ -7,54 +7,91 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The decoder-only language model: embed, the decoder layers, a final RMSNorm, and the LM head (the embedding
- * itself when tied). tokens (B, T) int64 -> logits (B, T, V).
+ * The decoder-only language model, or one pipeline stage of it: the token embedding (first stage), decoder layers
+ * [firstLayer, endLayer), then the final RMSNorm and the LM head (last stage; the head is the embedding itself when
+ * tied). The whole model is the stage [0, L) with both ends: tokens (B, T) int64 -> logits (B, T, V).
  */
 public final class Transformer {
   private final ModelConfig config;
-  private final NDArray embedding; // (V, d)
+  private final Slice slice;
+  private final NDArray embedding; // (V, d), null on a stage without the embedding
   private final List<DecoderLayer> layers;
-  private final RmsNorm finalNorm;
-  private final NDArray head; // (V, d)
+  private final RmsNorm finalNorm; // null on a stage without the head
+  private final NDArray head; // (V, d), null on a stage without the head
+
+  /** Which part of the model a process holds. */
+  public record Slice(int firstLayer, int endLayer, boolean hasEmbedding, boolean hasHead) {
+    public static Slice whole(ModelConfig config) {
+      return new Slice(0, config.numLayers(), true, true);
+    }
+  }
 
   public Transformer(ModelConfig config, Parameters params, NDManager manager) {
+    this(config, params, manager, Slice.whole(config));
+  }
+
+  public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice) {
     this.config = config;
-    this.embedding = params.get(ParamNames.EMBED);
-    Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager, embedding.getDataType());
+    this.slice = slice;
+    this.embedding = slice.hasEmbedding() ? params.get(ParamNames.EMBED) : null;
+    Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager,
+        params.arrays().iterator().next().getDataType());
     List<DecoderLayer> built = new ArrayList<>();
-    for (int i = 0; i < config.numLayers(); i++) built.add(DecoderLayer.local(params, i, config, rope));
+    for (int i = slice.firstLayer(); i < slice.endLayer(); i++) built.add(DecoderLayer.local(params, i, config, rope));
     this.layers = List.copyOf(built);
-    this.finalNorm = new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps());
-    this.head = config.tieEmbeddings() ? embedding : params.get(ParamNames.LM_HEAD);
+    this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
+    this.head = !slice.hasHead() ? null
+        : params.get(config.tieEmbeddings() ? ParamNames.EMBED : ParamNames.LM_HEAD);
   }
 
   public ModelConfig config() {
     return config;
   }
 
+  public Slice slice() {
+    return slice;
+  }
+
   public record Output(NDArray logits, List<MoeOutput> moe) {}
 
+  /** The hidden state after this slice's layers, and their MoE outputs in layer order. */
+  public record Hidden(NDArray hidden, List<MoeOutput> moe) {}
+
   /**
-   * tokens: (B, T) int64 -> logits (B, T, V).
+   * tokens: (B, T) int64 -> logits (B, T, V), through the whole model.
    *
    * @param caches one per layer for incremental decoding, or null in training
    */
   public Output forward(NDArray tokens, List<KvCache> caches) {
-    NDArray x = Ops.rows(embedding, tokens); // (B, T, d)
+    Hidden h = layers(embed(tokens), caches);
+    return new Output(logits(h.hidden()), h.moe());
+  }
+
+  /** tokens: (B, T) int64 -> (B, T, d) */
+  public NDArray embed(NDArray tokens) {
+    return Ops.rows(embedding, tokens);
+  }
+
+  /** x: (B, T, d) -> (B, T, d) through this slice's decoder layers. */
+  public Hidden layers(NDArray x, List<KvCache> caches) {
     List<MoeOutput> moe = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       DecoderLayer.Output out = layers.get(i).forward(x, caches == null ? null : caches.get(i));
       x = out.hidden();
       out.moe().ifPresent(moe::add);
     }
-    return new Output(Ops.linear(finalNorm.forward(x), head), moe); // (B, T, V)
+    return new Hidden(x, moe);
+  }
+
+  /** x: (B, T, d) -> logits (B, T, V) */
+  public NDArray logits(NDArray x) {
+    return Ops.linear(finalNorm.forward(x), head);
   }
 
   /** Next-token cross-entropy plus the weighted router losses. tokens, targets: (B, T) int64. */
   public Loss loss(NDArray tokens, NDArray targets) {
     Output out = forward(tokens, null);
-    NDArray crossEntropy = crossEntropy(out.logits(), targets);
-    return Loss.of(crossEntropy, out.moe(), config.moe());
+    return Loss.of(crossEntropy(out.logits(), targets), out.moe(), config.moe());
   }
 
   /** Mean of -log p(target): the target's log-probability gathered, never a dense one-hot. */

@@ -12,7 +12,8 @@ public final class CoordinatorProtocol {
    * The coordinator's messages: the public ones below, which cross nodes, and {@link Internal} ones that the
    * coordinator sends itself.
    */
-  public sealed interface Command permits Pong, ListWorkers, Internal {}
+  public sealed interface Command
+      permits Pong, ListWorkers, Ready, Gradients, Updated, Failed, Internal {}
 
   /**
    * The coordinator's private messages (receptionist and cluster-event adapters, timers), declared private in the
@@ -23,6 +24,46 @@ public final class CoordinatorProtocol {
 
   /** A worker's answer to {@link WorkerProtocol.Ping}. */
   public record Pong(long id, String workerId) implements Command, WireMessage {}
+
+  /** A worker built its slice for placement {@code epoch} and waits for steps. */
+  public record Ready(String runId, long epoch, String workerId) implements Command, WireMessage {}
+
+  /** A worker's forward and backward of step {@code step} are done and its gradients reduced. */
+  public record Gradients(String runId, long epoch, long step, String workerId, StepReport report)
+      implements Command, WireMessage {}
+
+  /** A worker applied the update of step {@code step}. */
+  public record Updated(String runId, long epoch, long step, String workerId) implements Command, WireMessage {}
+
+  /** A worker could not do what it was asked; the message says what went wrong. */
+  public record Failed(String runId, long epoch, String workerId, String error) implements Command, WireMessage {}
+
+  /**
+   * One worker's share of a step, as sums the coordinator adds up over workers.
+   *
+   * @param gradNormSquared squared norm of the gradients this worker counts (each parameter counted by one worker)
+   * @param crossEntropySum sum over the micro-batches whose loss it computed (last stage)
+   * @param balanceSum load-balancing losses summed over its MoE layers and micro-batches
+   * @param zSum router z-losses likewise
+   * @param expertTokens per MoE layer of its stage (in layer order), tokens routed to each expert
+   * @param forwardMs compute time of its forwards
+   * @param backwardMs compute time of its backwards
+   * @param commMs time in collectives (gradient all-reduce)
+   * @param idleMs time waiting for pipeline neighbours
+   */
+  public record StepReport(
+      double gradNormSquared,
+      double crossEntropySum,
+      double balanceSum,
+      double zSum,
+      int stage,
+      int replica,
+      int[][] expertTokens,
+      int[] droppedTokens,
+      double forwardMs,
+      double backwardMs,
+      double commMs,
+      double idleMs) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

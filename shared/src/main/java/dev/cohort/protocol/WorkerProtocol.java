@@ -1,6 +1,9 @@
 package dev.cohort.protocol;
 
 import dev.cohort.wire.WireMessage;
+import dev.cohort.wire.TensorChunk;
+import dev.cohort.wire.TensorPayload;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
@@ -17,7 +20,47 @@ public final class WorkerProtocol {
   /** Every worker registers under this key; the coordinator subscribes to its listing. */
   public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "cohort-worker");
 
-  public sealed interface Command extends WireMessage permits Ping {}
+  /**
+   * The worker's messages: the public records below, which cross nodes, and {@link Internal} ones the worker sends
+   * itself (its engine thread's results).
+   */
+  public sealed interface Command
+      permits Ping, Assign, RunStep, ApplyUpdate, Tensor, TensorPart, Stop, Internal {}
+
+  /** The worker's private messages, declared in the worker module; they never leave its JVM. */
+  public non-sealed interface Internal extends Command {}
+
+  /**
+   * Take a place in run {@code runId}: every worker derives the same placement from (config, epoch, workerIds) with
+   * the pure planner, builds its slice of the model and answers {@link CoordinatorProtocol.Ready}.
+   *
+   * @param workerIds the workers of this epoch in placement order; workers.get(i) is workerIds.get(i)
+   */
+  public record Assign(String runId, long epoch, String configHocon, List<String> workerIds,
+      List<ActorRef<Command>> workers, ActorRef<CoordinatorProtocol.Command> coordinator) implements Command, WireMessage {
+    public Assign {
+      workerIds = List.copyOf(workerIds);
+      workers = List.copyOf(workers);
+    }
+  }
+
+  /** Run forward and backward of every micro-batch this worker owns in step {@code step}, then reduce gradients. */
+  public record RunStep(String runId, long epoch, long step) implements Command, WireMessage {}
+
+  /** Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm). */
+  public record ApplyUpdate(String runId, long epoch, long step, double lr, double gradScale)
+      implements Command, WireMessage {}
+
+  /** A tensor for another worker's engine: an activation, its gradient, or an all-reduce chunk. */
+  public record Tensor(long epoch, long step, String kind, int index, String from, TensorPayload payload)
+      implements Command, WireMessage {}
+
+  /** One chunk of a tensor too large for one Artery frame. */
+  public record TensorPart(long epoch, long step, String kind, int index, String from, TensorChunk chunk)
+      implements Command, WireMessage {}
+
+  /** The run is over (or abandoned): release the model and stop the node. */
+  public record Stop(String runId) implements Command, WireMessage {}
 
   /** Liveness probe: answered with {@link CoordinatorProtocol.Pong} carrying the same id. */
   public record Ping(long id, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command {}

@@ -38,6 +38,18 @@ public final class WireClasses {
       WireClass.of(WorkerProtocol.Ping.class),
       WireClass.of(CoordinatorProtocol.Pong.class),
       WireClass.of(CoordinatorProtocol.ListWorkers.class),
-      WireClass.of(CoordinatorProtocol.WorkerList.class)
+      WireClass.of(CoordinatorProtocol.WorkerList.class),
+      WireClass.of(int[][].class),
+      WireClass.of(WorkerProtocol.Assign.class),
+      WireClass.of(WorkerProtocol.RunStep.class),
+      WireClass.of(WorkerProtocol.ApplyUpdate.class),
+      WireClass.of(WorkerProtocol.Tensor.class),
+      WireClass.of(WorkerProtocol.TensorPart.class),
+      WireClass.of(WorkerProtocol.Stop.class),
+      WireClass.of(CoordinatorProtocol.Ready.class),
+      WireClass.of(CoordinatorProtocol.Gradients.class),
+      WireClass.of(CoordinatorProtocol.StepReport.class),
+      WireClass.of(CoordinatorProtocol.Updated.class),
+      WireClass.of(CoordinatorProtocol.Failed.class)
   );
 }

@@ -2,6 +2,8 @@ package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ParamNames;
@@ -16,6 +18,8 @@ import java.util.Map;
 public final class AdamW {
   public static final String EXP_AVG = "exp_avg.";
   public static final String EXP_AVG_SQ = "exp_avg_sq.";
+  /** Element-wise gradient clipping of the native update: off (clipping is by global norm, via gradScale). */
+  private static final float NO_CLIPPING = -1f;
 
   private final TrainConfig config;
   private final Parameters params;
@@ -41,18 +45,21 @@ public final class AdamW {
   public void step(double lr, double gradScale) {
     steps++;
     double bias1 = 1 - Math.pow(config.beta1(), steps);
-    double bias2 = 1 - Math.pow(config.beta2(), steps);
+    double rootBias2 = Math.sqrt(1 - Math.pow(config.beta2(), steps));
+    // DJL's fused native update computes p -= lrc * m / (sqrt(v) + epsc) after the decay p *= 1 - lr * wd. With
+    // lrc = lr * sqrt(bc2) / bc1 and epsc = eps * sqrt(bc2) that is exactly torch's
+    // p -= lr / bc1 * m / (sqrt(v / bc2) + eps), in one native call per tensor instead of a dozen ops.
+    float correctedLr = (float) (lr * rootBias2 / bias1);
+    float correctedEps = (float) (config.eps() * rootBias2);
     boolean recording = Autograd.recording();
     Autograd.record(false);
     try (NDScope scope = new NDScope()) {
       for (String name : params.names()) {
-        NDArray p = params.get(name);
-        NDArray g = p.getGradient().mul(gradScale);
-        NDArray m = expAvg.get(name).muli(config.beta1()).addi(g.mul(1 - config.beta1()));
-        NDArray v = expAvgSq.get(name).muli(config.beta2()).addi(g.square().muli(1 - config.beta2()));
-        if (ParamNames.isDecayed(name)) p.muli(1 - lr * config.weightDecay());
-        NDArray denominator = v.div(bias2).sqrt().addi(config.eps());
-        p.subi(m.div(denominator).muli(lr / bias1));
+        PtNDArray p = (PtNDArray) params.get(name);
+        float decay = ParamNames.isDecayed(name) ? (float) config.weightDecay() : 0f;
+        JniUtils.adamUpdate(p, (PtNDArray) p.getGradient(), (PtNDArray) expAvg.get(name),
+            (PtNDArray) expAvgSq.get(name), (float) lr, correctedLr, decay, (float) gradScale, NO_CLIPPING,
+            (float) config.beta1(), (float) config.beta2(), correctedEps, true);
       }
     } finally {
       Autograd.record(recording);

@@ -77,16 +77,16 @@ public final class TrainingStep {
     return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
   }
 
-  /** sqrt(sum of squared gradient entries) over every parameter, read back to the host once. */
+  /** sqrt(sum of squared gradient entries) over every parameter: one fused norm per tensor, summed on the host. */
   private double globalGradNorm() {
+    double sumOfSquares = 0;
     try (NDScope scope = new NDScope()) {
-      NDArray sum = null;
       for (NDArray p : params.arrays()) {
-        NDArray squares = p.getGradient().toType(DataType.FLOAT64, false).square().sum();
-        sum = sum == null ? squares : sum.add(squares);
+        double norm = scalar(p.getGradient().norm());
+        sumOfSquares += norm * norm;
       }
-      return Math.sqrt(sum.getDouble());
     }
+    return Math.sqrt(sumOfSquares);
   }
 
   /** Host-side sums over a step's micro-batches. */
