@@ -55,7 +55,7 @@ public final class Attention {
     long s = k.getShape().get(2);
     // Group the query heads that share a key/value head so one batched matmul serves the whole group.
     NDArray qGrouped = q.reshape(b, kvHeads, group * t, headDim); // (B, KV, G*T, hd)
-    NDArray scores = qGrouped.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim)); // (B, KV, G*T, S)
+    NDArray scores = qGrouped.matMul(k.transpose(0, 1, 3, 2)).div(Ops.scalar(q, Math.sqrt(headDim))); // (B, KV, G*T, S)
     scores = scores.reshape(b, kvHeads, group, t, s).add(causalMask(t, s));
     NDArray weights = scores.softmax(-1).reshape(b, kvHeads, group * t, s); // (B, KV, G*T, S)
     NDArray out = weights.matMul(v) // (B, KV, G*T, hd)

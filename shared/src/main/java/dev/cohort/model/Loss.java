@@ -26,7 +26,9 @@ public record Loss(NDArray total, NDArray crossEntropy, NDArray balance, NDArray
       balanceSum = balanceSum.add(moe.get(i).balanceLoss());
       zSum = zSum.add(moe.get(i).zLoss());
     }
-    NDArray total = crossEntropy.add(balanceSum.mul(config.auxLossWeight())).add(zSum.mul(config.zLossWeight()));
-    return new Loss(total, crossEntropy, balanceSum.div(moe.size()), zSum.div(moe.size()), moe);
+    NDArray total = crossEntropy.add(balanceSum.mul(Ops.scalar(balanceSum, config.auxLossWeight())))
+        .add(zSum.mul(Ops.scalar(zSum, config.zLossWeight())));
+    return new Loss(total, crossEntropy, balanceSum.div(Ops.scalar(balanceSum, moe.size())),
+        zSum.div(Ops.scalar(zSum, moe.size())), moe);
   }
 }

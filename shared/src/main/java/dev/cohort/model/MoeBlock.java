@@ -48,11 +48,11 @@ public final class MoeBlock {
 
     NDArray sorted = Ops.rows(x, Ops.int64(manager, plan.sortedTokens())); // (M, d)
     NDArray expertOut = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
-    NDArray slotWeights = routing.weights().reshape(n * (long) k) // (N*k)
-        .get(Ops.int64(manager, plan.sortedSlots())).expandDims(1); // (M, 1)
+    NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), // (N*k, 1)
+        Ops.int64(manager, plan.sortedSlots())); // (M, 1)
     // A zero row at index M stands in for every dropped slot, so one gather recombines all k choices.
     NDArray padded = expertOut.mul(slotWeights).concat(manager.zeros(new Shape(1, d), x.getDataType()), 0);
-    NDArray out = padded.get(Ops.int64(manager, plan.slotPosition())) // (N*k, d)
+    NDArray out = Ops.rows(padded, Ops.int64(manager, plan.slotPosition())) // (N*k, d)
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routedPerExpert(), n), zLoss(routing.logits()),
@@ -73,7 +73,7 @@ public final class MoeBlock {
     double[] fractions = new double[experts];
     for (int e = 0; e < experts; e++) fractions[e] = routed[e] / (double) (n * config.topK());
     NDArray f = probs.getManager().create(fractions).toType(probs.getDataType(), false); // (E)
-    return probs.mean(new int[] {0}).mul(f).sum().mul(experts);
+    return probs.mean(new int[] {0}).mul(f).sum().mul(Ops.scalar(probs, experts));
   }
 
   /** ST-MoE's router z-loss: keeps router logits small so the softmax stays in a well-conditioned range. */

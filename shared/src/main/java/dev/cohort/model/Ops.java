@@ -26,9 +26,17 @@ public final class Ops {
     return JniUtils.sigmoid((PtNDArray) x);
   }
 
-  /** Rows of {@code table} at {@code indices} (int64): table[indices]. Differentiable in table. */
+  /**
+   * Rows of {@code table} at {@code indices} (int64, any shape): table[indices], shape indices.shape + (d,).
+   * Differentiable in table. Through torch::embedding rather than NDArray.get(NDArray): DJL's advanced indexing
+   * copies the index into a temporary tensor backed by a Java buffer and closes it, while autograd keeps that tensor
+   * for the backward, so a garbage collection between forward and backward corrupted gradients (NaN).
+   */
   public static NDArray rows(NDArray table, NDArray indices) {
-    return table.get(indices);
+    if (table.getShape().dimension() == 1) {
+      return JniUtils.embedding((PtNDArray) indices, (PtNDArray) table.reshape(-1, 1), false).squeeze(-1);
+    }
+    return JniUtils.embedding((PtNDArray) indices, (PtNDArray) table, false);
   }
 
   /** log(sum(exp(x), axis)) computed stably; keeps no dimension. */
@@ -36,6 +44,16 @@ public final class Ops {
     if (axis < 0) axis += x.getShape().dimension();
     NDArray max = x.max(new int[] {axis}, true).stopGradient();
     return x.sub(max).exp().sum(new int[] {axis}).log().add(max.squeeze(axis));
+  }
+
+  /**
+   * A scalar tensor of {@code like}'s dtype, made natively. NDArray's Number overloads (x.div(2.0), x.mul(w), ...)
+   * must not be used in a recorded graph: DJL wraps the number in a tensor backed by a Java buffer and closes it right
+   * after the op, while autograd keeps it for the backward (DivBackward, MulBackward): a garbage collection in between
+   * turns the gradient into NaN.
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    return like.getManager().full(new Shape(), (float) value, like.getDataType());
   }
 
   /** Slice [start, end) of {@code x} along {@code axis}. */
@@ -56,6 +74,16 @@ public final class Ops {
     }
     NDScope.unregister(array);
     return array;
+  }
+
+  /**
+   * Copies {@code source}'s values into {@code target}'s own storage, by in-place arithmetic. DJL's set(Buffer) and
+   * set(NDIndex, NDArray) must not be used for this: the tensor adopts a Java direct buffer that lives only as long
+   * as that one wrapper object, so a gradient written that way points at freed memory once its (temporary) wrapper
+   * is collected. A non-finite target makes the copy non-finite, which the step's finiteness check then reports.
+   */
+  public static void copyInto(NDArray target, NDArray source) {
+    target.muli(0).addi(source);
   }
 
   public static NDArray int64(NDManager manager, long[] values) {

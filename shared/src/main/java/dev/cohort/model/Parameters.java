@@ -2,6 +2,7 @@ package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.charset.StandardCharsets;
@@ -82,9 +83,26 @@ public final class Parameters {
     return arrays.values();
   }
 
-  /** Marks every tensor as a leaf that accumulates gradients. */
+  /**
+   * Marks every tensor as a leaf that accumulates gradients, and gives each a zero gradient now: PyTorch creates a
+   * gradient only when a backward reaches the tensor, and an expert that received no token would otherwise have none
+   * for the optimizer and the all-reduce to read.
+   */
   public void requireGradients() {
     for (NDArray array : arrays.values()) array.setRequiresGradient(true);
+    boolean recording = Autograd.recording();
+    Autograd.record(true);
+    try (NDScope scope = new NDScope()) {
+      NDArray touch = null;
+      for (NDArray array : arrays.values()) {
+        NDArray zero = array.sum().mul(Ops.scalar(array, 0));
+        touch = touch == null ? zero : touch.add(zero);
+      }
+      if (touch != null) Autograd.backward(touch);
+    } finally {
+      Autograd.record(recording);
+    }
+    Autograd.zeroGradients(arrays.values());
   }
 
   public long count() {

@@ -15,6 +15,6 @@ public final class RmsNorm {
   /** x: (..., d) -> (..., d) */
   public NDArray forward(NDArray x) {
     NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
-    return x.mul(meanSquare.add(eps).pow(-0.5)).mul(weight);
+    return x.div(meanSquare.add(Ops.scalar(x, eps)).sqrt()).mul(weight);
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ParamNames;
+import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class AdamW {
   private static void copyInto(NDArray target, Map<String, NDArray> source, String name) {
     NDArray value = source.get(name);
     if (value == null) throw new IllegalArgumentException("optimizer state has no tensor '" + name + "'");
-    target.set(value.toType(target.getDataType(), false).toByteBuffer());
+    Ops.copyInto(target, value.toType(target.getDataType(), false));
   }
 
   /** The moments by checkpoint name: exp_avg.NAME and exp_avg_sq.NAME, as torch.optim.AdamW's state names them. */

@@ -12,6 +12,7 @@ import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.SafetensorsFile;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,7 +86,7 @@ public final class TrainerCheckpoints {
         throw new CheckpointError(checkpoint.path(MODEL), "'" + name + "' has shape " + value.getShape()
             + ", the model expects " + target.getShape());
       }
-      target.set(value.toType(target.getDataType(), false).toByteBuffer());
+      Ops.copyInto(target, value.toType(target.getDataType(), false));
     }
   }
 

@@ -8,6 +8,7 @@ import dev.cohort.config.TrainConfig;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.Loss;
 import dev.cohort.model.MoeOutput;
+import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class TrainingStep {
         Loss loss = model.loss(batch.tokens(), batch.targets());
         long forwardEnd = System.nanoTime();
         // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
-        Autograd.backward(loss.total().div(micro));
+        Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro)));
         Autograd.record(false);
         totals.add(loss, forwardEnd - start, System.nanoTime() - forwardEnd);
       } finally {

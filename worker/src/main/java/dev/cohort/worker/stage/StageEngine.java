@@ -1,0 +1,256 @@
+package dev.cohort.worker.stage;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.config.ModelConfig;
+import dev.cohort.config.MoeConfig;
+import dev.cohort.model.Autograd;
+import dev.cohort.model.ModelLayout;
+import dev.cohort.model.MoeOutput;
+import dev.cohort.model.ParamNames;
+import dev.cohort.model.Ops;
+import dev.cohort.model.Parameters;
+import dev.cohort.model.Transformer;
+import dev.cohort.placement.Placement;
+import dev.cohort.placement.Role;
+import dev.cohort.placement.StageSpec;
+import dev.cohort.placement.WorkerId;
+import dev.cohort.protocol.CoordinatorProtocol.StepReport;
+import dev.cohort.wire.TensorPayload;
+import dev.cohort.worker.collective.Collective;
+import dev.cohort.worker.collective.Exchange;
+import dev.cohort.worker.collective.TensorKey;
+import dev.cohort.worker.pipeline.PipelineSchedule;
+import dev.cohort.worker.pipeline.PipelineSchedule.Action;
+import dev.cohort.worker.train.AdamW;
+import dev.cohort.worker.train.Batch;
+import dev.cohort.worker.train.Batches;
+import dev.cohort.worker.train.Corpora;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One worker's part of a step under pipeline and data parallelism: the forwards and backwards of its replica's
+ * micro-batches in the configured schedule, activations and their gradients exchanged with the neighbouring stages,
+ * then the gradients summed over the data-parallel replicas (and between the two copies of a tied embedding). The
+ * losses and gradients equal the single-worker step's: replica r runs global micro-batches
+ * Placement.microBatchesOf(r) and every micro-batch's loss is divided by the global micro-batch count.
+ * Everything runs on the caller's thread, which must be the same for every call (PyTorch's grad mode is per thread).
+ */
+public final class StageEngine implements AutoCloseable {
+  static final String ACTIVATION = "act";
+  static final String GRADIENT = "grad";
+
+  private final CohortConfig config;
+  private final Placement placement;
+  private final Role role;
+  private final StageSpec stage;
+  private final Exchange exchange;
+  private final Collective collective;
+  private final Duration timeout;
+  private final NDManager manager;
+  private final Parameters params;
+  private final Transformer model;
+  private final AdamW optimizer;
+  private final Batches batches;
+  private final List<Integer> microBatches;
+  private final List<Action> schedule;
+
+  public StageEngine(CohortConfig config, Placement placement, Exchange exchange, Collective collective,
+      Duration timeout) {
+    this.config = config;
+    this.placement = placement;
+    this.role = placement.role(exchange.self());
+    this.stage = placement.stage(role.stage());
+    this.exchange = exchange;
+    this.collective = collective;
+    this.timeout = timeout;
+    ModelConfig model = config.model();
+    boolean last = role.stage() == placement.lastStage();
+    this.manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
+    this.params = Parameters.initialize(
+        ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
+        config.run().seed(), manager, DataType.FLOAT32);
+    params.requireGradients();
+    this.model = new Transformer(model, params, manager,
+        new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last));
+    this.optimizer = new AdamW(config.train(), params);
+    this.batches = stage.hasEmbedding() || last ? Corpora.batches(Corpora.openOrPrepare(config), config) : null;
+    this.microBatches = Placement.microBatchesOf(role.replica(), placement.dp(), config.train().gradAccumSteps());
+    this.schedule = PipelineSchedule.of(placement.pp() == 1 ? PipelineSchedule.GPIPE : config.parallel().schedule(),
+        role.stage(), placement.pp(), microBatches.size());
+  }
+
+  /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
+  public StepReport runStep(long step) {
+    Autograd.zeroGradients(params.arrays());
+    StepMeter meter = new StepMeter();
+    MicroBatchState[] states = new MicroBatchState[microBatches.size()];
+    try (NDScope scope = new NDScope()) {
+      for (Action action : schedule) {
+        if (action.kind() == Action.Kind.FORWARD) {
+          states[action.microBatch()] = forward(step, action.microBatch(), meter);
+        } else {
+          backward(step, action.microBatch(), states[action.microBatch()], meter);
+        }
+      }
+      long start = System.nanoTime();
+      reduceGradients(step);
+      meter.commNs += System.nanoTime() - start;
+      return meter.report(countedGradNormSquared(), role.stage(), role.replica());
+    } finally {
+      Autograd.record(false);
+    }
+  }
+
+  /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
+  public void applyUpdate(double lr, double gradScale) {
+    optimizer.step(lr, gradScale);
+  }
+
+  private MicroBatchState forward(long step, int local, StepMeter meter) {
+    int micro = microBatches.get(local);
+    boolean last = role.stage() == placement.lastStage();
+    Batch batch = batches == null ? null : batches.training(manager, step, micro);
+    NDArray input = stage.hasEmbedding() ? null : receive(step, ACTIVATION, micro, role.stage() - 1, meter);
+    long start = System.nanoTime();
+    Autograd.record(true);
+    Transformer.Hidden hidden = model.layers(input == null ? model.embed(batch.tokens()) : input, null);
+    NDArray objective = routerLoss(hidden.moe(), meter);
+    NDArray output = null;
+    if (last) {
+      NDArray crossEntropy = Transformer.crossEntropy(model.logits(hidden.hidden()), batch.targets());
+      meter.crossEntropySum += crossEntropy.getFloat();
+      objective = objective == null ? crossEntropy : objective.add(crossEntropy);
+    } else {
+      output = hidden.hidden();
+    }
+    if (objective != null) objective = objective.div(Ops.scalar(objective, config.train().gradAccumSteps()));
+    Autograd.record(false);
+    meter.forwardNs += System.nanoTime() - start;
+    if (output != null) send(step, ACTIVATION, micro, role.stage() + 1, output, meter);
+    return new MicroBatchState(input, output, objective);
+  }
+
+  private void backward(long step, int local, MicroBatchState state, StepMeter meter) {
+    int micro = microBatches.get(local);
+    NDArray outputGradient = state.output() == null ? null
+        : receive(step, GRADIENT, micro, role.stage() + 1, meter);
+    long start = System.nanoTime();
+    if (outputGradient == null) {
+      Autograd.backward(state.objective());
+    } else {
+      // d/d(params) of <output, dL/d(output)> + this stage's own loss terms is exactly this stage's share of dL.
+      // Built with recording on: it is a graph node itself, joined to the forward's graph.
+      Autograd.record(true);
+      NDArray surrogate = state.output().mul(outputGradient).sum();
+      if (state.objective() != null) surrogate = surrogate.add(state.objective());
+      Autograd.record(false);
+      Autograd.backward(surrogate);
+    }
+    meter.backwardNs += System.nanoTime() - start;
+    if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, state.input().getGradient(), meter);
+  }
+
+  /** This stage's weighted router losses (as in Loss.of), or null when it has no MoE layer. */
+  private NDArray routerLoss(List<MoeOutput> moe, StepMeter meter) {
+    if (moe.isEmpty()) return null;
+    MoeConfig weights = config.model().moe();
+    NDArray total = null;
+    double balance = 0;
+    double z = 0;
+    for (MoeOutput out : moe) {
+      NDArray term = out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), weights.auxLossWeight()))
+          .add(out.zLoss().mul(Ops.scalar(out.zLoss(), weights.zLossWeight())));
+      total = total == null ? term : total.add(term);
+      balance += out.balanceLoss().getFloat();
+      z += out.zLoss().getFloat();
+    }
+    meter.addRouting(moe, balance, z);
+    return total;
+  }
+
+  private NDArray receive(long step, String kind, int micro, int fromStage, StepMeter meter) {
+    WorkerId from = placement.worker(fromStage, role.replica());
+    long start = System.nanoTime();
+    TensorPayload payload = exchange.receive(new TensorKey(placement.epoch(), step, kind, micro, from.value()), timeout);
+    meter.idleNs += System.nanoTime() - start;
+    NDArray array = payload.toNDArray(manager);
+    if (kind.equals(ACTIVATION)) array.setRequiresGradient(true);
+    return array;
+  }
+
+  private void send(long step, String kind, int micro, int toStage, NDArray array, StepMeter meter) {
+    long start = System.nanoTime();
+    exchange.send(placement.worker(toStage, role.replica()),
+        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), TensorPayload.of(array));
+    meter.commNs += System.nanoTime() - start;
+  }
+
+  /**
+   * Sums gradients over the stage's data-parallel replicas, then the tied embedding's two copies (first and last
+   * stage of the same replica), so every copy of a parameter sees the full-batch gradient.
+   */
+  private void reduceGradients(long step) {
+    List<WorkerId> replicas = placement.replicasOf(role.stage());
+    if (replicas.size() > 1) allReduce(List.copyOf(params.arrays()), replicas, step, "dp");
+    boolean tiedAcrossStages = config.model().tieEmbeddings() && placement.pp() > 1
+        && (role.stage() == 0 || role.stage() == placement.lastStage());
+    if (tiedAcrossStages) {
+      List<WorkerId> pair = List.of(placement.worker(0, role.replica()),
+          placement.worker(placement.lastStage(), role.replica()));
+      allReduce(List.of(params.get(ParamNames.EMBED)), pair, step, "tied-embed");
+    }
+  }
+
+  private void allReduce(List<NDArray> arrays, List<WorkerId> group, long step, String tag) {
+    List<NDArray> gradients = new ArrayList<>();
+    int total = 0;
+    for (NDArray p : arrays) {
+      NDArray g = p.getGradient();
+      gradients.add(g);
+      total += Math.toIntExact(g.size());
+    }
+    float[] flat = new float[total];
+    int offset = 0;
+    for (NDArray g : gradients) {
+      float[] values = g.toFloatArray();
+      System.arraycopy(values, 0, flat, offset, values.length);
+      offset += values.length;
+    }
+    collective.allReduceSum(group, flat, placement.epoch(), step, tag);
+    offset = 0;
+    for (NDArray g : gradients) {
+      int n = Math.toIntExact(g.size());
+      Ops.copyInto(g, manager.create(Arrays.copyOfRange(flat, offset, offset + n), g.getShape()));
+      offset += n;
+    }
+  }
+
+  /**
+   * Squared norm of the gradients this worker is the counting holder of: replica 0 of each stage counts its
+   * stage's parameters, and the last stage's copy of a tied embedding is not counted (stage 0's is).
+   */
+  private double countedGradNormSquared() {
+    if (role.replica() != 0) return 0;
+    boolean tiedCopy = config.model().tieEmbeddings() && role.stage() != 0;
+    double sum = 0;
+    for (String name : params.names()) {
+      if (tiedCopy && name.equals(ParamNames.EMBED)) continue;
+      double norm = params.get(name).getGradient().norm().getFloat();
+      sum += norm * norm;
+    }
+    return sum;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
