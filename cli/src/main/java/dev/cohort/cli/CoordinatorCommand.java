@@ -39,9 +39,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> lines = new ArrayList<>();
-    // The first of several overrides of one key wins: --port beats a --set of the same key.
-    if (port != null) lines.add("cluster.coordinator-port = " + port);
     lines.addAll(overrides);
+    // The last of several overrides of one key wins: --port beats a --set of the same key.
+    if (port != null) lines.add("cluster.coordinator-port = " + port);
     CohortConfig cohort = CohortConfig.load(config, lines);
     ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(cohort.cluster()), Behaviors.empty());
     Coordinator.startSingleton(node.system());

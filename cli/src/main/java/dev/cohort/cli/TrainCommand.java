@@ -3,8 +3,13 @@ package dev.cohort.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.ConfigError;
+import dev.cohort.coordinator.LocalRun;
+import dev.cohort.coordinator.RunSpec;
 import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -25,22 +30,63 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar (logs only)")
   boolean noProgress;
 
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+      description = "Train on N worker JVMs started on 127.0.0.1, coordinated from this process (like torchrun). "
+          + "N must equal parallel.pp x parallel.dp; with pp = dp = 1 in the config, --workers N means dp = N.")
+  int workers;
+
   @Override
   public Integer call() {
+    if (workers > 0) return trainDistributed();
     Config hocon = resume ? runOf(config.load()).resumedConfig(config.overrides) : config.hocon();
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
     Threads.configure(cohort.train().threads());
     try (Trainer trainer = new Trainer(cohort, hocon, resume);
         ProgressBar bar = progressBar(trainer.firstStep(), cohort.train().steps())) {
-      ObjectNode last = trainer.run((metrics, total) -> {
-        bar.stepTo(metrics.get("step").asLong() + 1);
-        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f  %.0f tok/s",
-            metrics.get("loss").asDouble(), metrics.get("tokens_per_s").asDouble()));
-      });
+      ObjectNode last = trainer.run((metrics, total) -> showStep(bar, metrics));
       if (last != null) System.out.println(last);
       System.out.println("run directory: " + trainer.runDirectory().root());
     }
     return 0;
+  }
+
+  private int trainDistributed() {
+    if (resume) {
+      throw new ConfigError("--resume", "resuming a distributed run needs sharded checkpoints, not built yet; "
+          + "resume single-worker runs (without --workers)");
+    }
+    CohortConfig plain = config.load();
+    List<String> overrides = new ArrayList<>(config.overrides);
+    if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
+    Config hocon = CohortConfig.hocon(config.file, overrides);
+    CohortConfig cohort = CohortConfig.fromHocon(hocon);
+    if (cohort.parallel().workers() != workers) {
+      throw new ConfigError("--workers", workers + " workers, but parallel.pp x parallel.dp = "
+          + cohort.parallel().workers());
+    }
+    try (ProgressBar bar = progressBar(0, cohort.train().steps())) {
+      ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), new RunSpec.Listener() {
+        @Override
+        public void onStep(ObjectNode metrics, long totalSteps) {
+          showStep(bar, metrics);
+        }
+
+        @Override
+        public void onFinished() {}
+
+        @Override
+        public void onFailed(String reason) {}
+      });
+      System.out.println(last);
+      System.out.println("run directory: " + RunDirectory.of(cohort));
+    }
+    return 0;
+  }
+
+  private static void showStep(ProgressBar bar, ObjectNode metrics) {
+    bar.stepTo(metrics.get("step").asLong() + 1);
+    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f  %.0f tok/s",
+        metrics.get("loss").asDouble(), metrics.get("tokens_per_s").asDouble()));
   }
 
   private static RunDirectory runOf(CohortConfig cohort) {

@@ -12,6 +12,8 @@ package dev.cohort.config;
  * @param joinTimeoutSeconds a worker that has not joined the coordinator within this time shuts down with an error
  *     instead of retrying forever
  * @param workerHeap maximum heap of each worker JVM started on this machine, as for -Xmx (e.g. "2g", "512m")
+ * @param stepTimeoutSeconds longest a worker waits for a tensor and the coordinator for a step's phase before
+ *     declaring the run stuck
  * @param stopGraceSeconds how long stopping a worker process waits for it to leave the cluster and exit before
  *     killing it
  */
@@ -21,12 +23,14 @@ public record ClusterConfig(
     int workerPort,
     int joinTimeoutSeconds,
     String workerHeap,
-    int stopGraceSeconds) {
+    int stopGraceSeconds,
+    int stepTimeoutSeconds) {
   private static final int MAX_PORT = 65535;
 
   void validate(String path) {
     Check.that(!host.isBlank(), path + ".host", "must name a host or IP address");
     port(path + ".coordinator-port", coordinatorPort);
+    Check.positive(path + ".step-timeout-seconds", stepTimeoutSeconds);
     port(path + ".worker-port", workerPort);
     Check.positive(path + ".join-timeout-seconds", joinTimeoutSeconds);
     Check.that(workerHeap.matches("[1-9][0-9]*[kKmMgG]?"), path + ".worker-heap",

@@ -89,6 +89,9 @@ public record CohortConfig(
     parallel.validate(ROOT + ".parallel");
     checkpoint.validate(ROOT + ".checkpoint");
     cluster.validate(ROOT + ".cluster");
+    Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
+        "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
+            + "micro-batches), got " + train.gradAccumSteps());
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

@@ -34,6 +34,12 @@ public record ModelConfig(
     return hiddenSize / numHeads;
   }
 
+  public int moeLayerCount() {
+    int count = 0;
+    for (int i = 0; i < numLayers; i++) if (moe.isMoeLayer(i)) count++;
+    return count;
+  }
+
   void validate(String path) {
     Check.positive(path + ".vocab-size", vocabSize);
     Check.positive(path + ".hidden-size", hiddenSize);

@@ -1,32 +1,187 @@
 package dev.cohort.worker;
 
-import dev.cohort.protocol.CoordinatorProtocol.Pong;
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.placement.Placement;
+import dev.cohort.placement.PlacementPlanner;
+import dev.cohort.placement.WorkerId;
+import dev.cohort.protocol.CoordinatorProtocol;
+import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.protocol.WorkerProtocol.ApplyUpdate;
+import dev.cohort.protocol.WorkerProtocol.Assign;
 import dev.cohort.protocol.WorkerProtocol.Command;
+import dev.cohort.protocol.WorkerProtocol.Internal;
 import dev.cohort.protocol.WorkerProtocol.Ping;
+import dev.cohort.protocol.WorkerProtocol.RunStep;
+import dev.cohort.protocol.WorkerProtocol.Stop;
+import dev.cohort.protocol.WorkerProtocol.Tensor;
+import dev.cohort.protocol.WorkerProtocol.TensorPart;
+import dev.cohort.wire.ChunkAssembler;
+import dev.cohort.worker.collective.ActorExchange;
+import dev.cohort.worker.collective.RingAllReduce;
+import dev.cohort.worker.collective.TensorKey;
+import dev.cohort.worker.stage.StageEngine;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
-/** One worker process's actor: announces itself to the coordinator through the receptionist and answers pings. */
+/**
+ * One worker process's actor. It registers with the receptionist, builds its slice of the model when assigned, and
+ * runs steps on its engine thread: the one thread that touches its tensors (PyTorch's grad mode is per thread, and
+ * actor dispatchers hop threads). Tensors from peers go straight into the engine's exchange; anything of another
+ * run or placement epoch is logged and dropped.
+ */
 public final class Worker {
   private Worker() {}
 
+  private record Built(Assign assign, StageEngine engine, ActorExchange exchange, Throwable error)
+      implements Internal {}
+
+  private record StepDone(RunStep request, StepReport report, Throwable error) implements Internal {}
+
+  private record UpdateDone(ApplyUpdate request, Throwable error) implements Internal {}
+
+  /** What a worker holds while it serves a run. */
+  private record Serving(Assign assign, StageEngine engine, ActorExchange exchange, ChunkAssembler chunks) {
+    boolean current(String runId, long epoch) {
+      return assign.runId().equals(runId) && assign.epoch() == epoch;
+    }
+  }
+
   public static Behavior<Command> create() {
     return Behaviors.setup(context -> {
-      String workerId = context.getSystem().address().toString();
+      String workerId = context.getSystem().address().toString(); // as the coordinator sees it: pekko://cohort@HOST:PORT
       context.getSystem().receptionist().tell(Receptionist.register(WorkerProtocol.SERVICE_KEY, context.getSelf()));
       context.getLog().info("worker {} registered", workerId);
-      return serving(workerId);
+      ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "cohort-engine"));
+      return idle(context, workerId, engineThread);
     });
   }
 
-  private static Behavior<Command> serving(String workerId) {
+  private static Behavior<Command> idle(ActorContext<Command> context, String workerId, ExecutorService engineThread) {
     return Behaviors.receive(Command.class)
-        .onMessage(Ping.class, ping -> {
-          ping.replyTo().tell(new Pong(ping.id(), workerId));
+        .onMessage(Ping.class, ping -> pong(ping, workerId))
+        .onMessage(Assign.class, assign -> {
+          context.pipeToSelf(CompletableFuture.supplyAsync(() -> build(assign, workerId), engineThread),
+              (built, error) -> error == null ? built : new Built(assign, null, null, error));
           return Behaviors.same();
         })
+        .onMessage(Built.class, built -> onBuilt(context, workerId, engineThread, built))
+        .onMessage(Tensor.class, tensor -> dropStray(context, "tensor of epoch " + tensor.epoch()))
+        .onMessage(TensorPart.class, part -> dropStray(context, "tensor part of epoch " + part.epoch()))
+        .onMessage(Stop.class, stop -> stop(context, null, engineThread))
         .build();
+  }
+
+  private static Built build(Assign assign, String workerId) {
+    CohortConfig config = CohortConfig.fromHocon(
+        ConfigFactory.parseString(assign.configHocon()).getConfig(CohortConfig.ROOT));
+    List<WorkerId> ids = assign.workerIds().stream().map(WorkerId::new).toList();
+    Placement placement = PlacementPlanner.plan(config.model(), config.parallel(), ids, assign.epoch());
+    Map<String, ActorRef<Command>> peers = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) peers.put(assign.workerIds().get(i), assign.workers().get(i));
+    ActorExchange exchange = new ActorExchange(new WorkerId(workerId), peers);
+    Duration timeout = Duration.ofSeconds(config.cluster().stepTimeoutSeconds());
+    StageEngine engine = new StageEngine(config, placement, exchange, new RingAllReduce(exchange, timeout), timeout);
+    return new Built(assign, engine, exchange, null);
+  }
+
+  private static Behavior<Command> onBuilt(ActorContext<Command> context, String workerId,
+      ExecutorService engineThread, Built built) {
+    Assign assign = built.assign();
+    if (built.error() != null) {
+      context.getLog().error("cannot build my part of run {}", assign.runId(), built.error());
+      assign.coordinator().tell(new CoordinatorProtocol.Failed(assign.runId(), assign.epoch(), workerId,
+          "building the model slice failed: " + built.error()));
+      return Behaviors.same();
+    }
+    assign.coordinator().tell(new CoordinatorProtocol.Ready(assign.runId(), assign.epoch(), workerId));
+    return serving(context, workerId, engineThread,
+        new Serving(assign, built.engine(), built.exchange(), new ChunkAssembler()));
+  }
+
+  private static Behavior<Command> serving(ActorContext<Command> context, String workerId,
+      ExecutorService engineThread, Serving run) {
+    ActorRef<CoordinatorProtocol.Command> coordinator = run.assign().coordinator();
+    return Behaviors.receive(Command.class)
+        .onMessage(Ping.class, ping -> pong(ping, workerId))
+        .onMessage(RunStep.class, request -> {
+          if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
+          run.exchange().dropBefore(request.step());
+          context.pipeToSelf(CompletableFuture.supplyAsync(() -> run.engine().runStep(request.step()), engineThread),
+              (report, error) -> new StepDone(request, report, error));
+          return Behaviors.same();
+        })
+        .onMessage(StepDone.class, done -> {
+          RunStep r = done.request();
+          coordinator.tell(done.error() == null
+              ? new CoordinatorProtocol.Gradients(r.runId(), r.epoch(), r.step(), workerId, done.report())
+              : failed(context, run, workerId, "step " + r.step(), done.error()));
+          return Behaviors.same();
+        })
+        .onMessage(ApplyUpdate.class, request -> {
+          if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
+          context.pipeToSelf(CompletableFuture.runAsync(
+                  () -> run.engine().applyUpdate(request.lr(), request.gradScale()), engineThread),
+              (ignored, error) -> new UpdateDone(request, error));
+          return Behaviors.same();
+        })
+        .onMessage(UpdateDone.class, done -> {
+          ApplyUpdate r = done.request();
+          coordinator.tell(done.error() == null
+              ? new CoordinatorProtocol.Updated(r.runId(), r.epoch(), r.step(), workerId)
+              : failed(context, run, workerId, "update " + r.step(), done.error()));
+          return Behaviors.same();
+        })
+        .onMessage(Tensor.class, t -> {
+          if (t.epoch() != run.assign().epoch()) return dropStray(context, "tensor of epoch " + t.epoch());
+          run.exchange().deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), t.payload());
+          return Behaviors.same();
+        })
+        .onMessage(TensorPart.class, t -> {
+          if (t.epoch() != run.assign().epoch()) return dropStray(context, "tensor part of epoch " + t.epoch());
+          run.chunks().add(t.chunk()).ifPresent(payload -> run.exchange()
+              .deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), payload));
+          return Behaviors.same();
+        })
+        .onMessage(Stop.class, stop -> stop(context, run.engine(), engineThread))
+        .build();
+  }
+
+  private static CoordinatorProtocol.Failed failed(ActorContext<Command> context, Serving run, String workerId,
+      String what, Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    context.getLog().error("{} of run {} failed", what, run.assign().runId(), cause);
+    return new CoordinatorProtocol.Failed(run.assign().runId(), run.assign().epoch(), workerId, what + ": " + cause);
+  }
+
+  private static Behavior<Command> pong(Ping ping, String workerId) {
+    ping.replyTo().tell(new CoordinatorProtocol.Pong(ping.id(), workerId));
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> dropStray(ActorContext<Command> context, String what) {
+    context.getLog().warn("dropped {}: not for the run and placement epoch this worker serves", what);
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> stop(ActorContext<Command> context, StageEngine engine,
+      ExecutorService engineThread) {
+    if (engine != null) engineThread.execute(engine::close);
+    engineThread.shutdown();
+    context.getLog().info("stopping: the run is over");
+    context.getSystem().terminate();
+    return Behaviors.stopped();
   }
 }

@@ -44,9 +44,7 @@ final class LocalCluster implements AutoCloseable {
           new RingAllReduce(exchange, TIMEOUT), TIMEOUT)));
     }
     for (Future<StageEngine> engine : built) engines.add(engine.get());
-    int layers = 0;
-    for (int i = 0; i < config.model().numLayers(); i++) if (config.model().moe().isMoeLayer(i)) layers++;
-    this.moeLayers = layers;
+    this.moeLayers = config.model().moeLayerCount();
   }
 
   /** One step as the coordinator drives it: every worker's forward/backward, then one update with the global norm. */

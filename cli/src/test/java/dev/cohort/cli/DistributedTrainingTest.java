@@ -1,0 +1,114 @@
+package dev.cohort.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.coordinator.LocalRun;
+import dev.cohort.coordinator.RunSpec;
+import dev.cohort.worker.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real worker JVMs on 127.0.0.1, coordinated from the test JVM: each placement's per-step losses equal the
+ * single-worker run's on the same config, seed and data.
+ */
+class DistributedTrainingTest {
+  private static final int STEPS = 20;
+  private static final double RELATIVE = 1e-4;
+  @TempDir static Path dir;
+  private static List<JsonNode> singleWorker;
+
+  private static Config hocon(String name, String... parallel) {
+    List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
+        "data.prepared = \"" + dir.resolve("brown") + "\"", "run.dir = \"" + dir.resolve("runs") + "\"",
+        "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
+        "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
+        "checkpoint.every = 0", "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
+        "cluster.step-timeout-seconds = 120"));
+    overrides.addAll(List.of(parallel));
+    return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
+  }
+
+  private static List<JsonNode> metrics(String name) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("runs").resolve(name).resolve("metrics.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  @BeforeAll
+  static void trainOneWorker() throws IOException {
+    Config config = hocon("single");
+    try (Trainer trainer = new Trainer(CohortConfig.fromHocon(config), config, false)) {
+      trainer.run((metrics, total) -> { });
+    }
+    singleWorker = metrics("single");
+  }
+
+  private static void assertMatchesSingleWorker(String name, String... parallel) throws IOException {
+    Config config = hocon(name, parallel);
+    ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
+        new RunSpec.Listener() {
+          @Override
+          public void onStep(ObjectNode metrics, long totalSteps) {}
+
+          @Override
+          public void onFinished() {}
+
+          @Override
+          public void onFailed(String reason) {}
+        });
+    assertEquals(STEPS - 1, last.get("step").asLong());
+    List<JsonNode> distributed = metrics(name);
+    assertEquals(STEPS, distributed.size());
+    for (int step = 0; step < STEPS; step++) {
+      double expected = singleWorker.get(step).get("loss").asDouble();
+      double actual = distributed.get(step).get("loss").asDouble();
+      assertEquals(expected, actual, RELATIVE * expected, name + ": loss of step " + step);
+      assertEquals(singleWorker.get(step).get("aux_loss").asDouble(), distributed.get(step).get("aux_loss").asDouble(),
+          RELATIVE, name + ": aux loss of step " + step);
+    }
+    JsonNode workers = distributed.get(STEPS - 1).get("workers");
+    assertEquals(CohortConfig.fromHocon(config).parallel().workers(), workers.size());
+    for (JsonNode w : workers) {
+      for (String field : List.of("forward_ms", "backward_ms", "communication_ms", "idle_ms")) {
+        assertTrue(w.has(field), "per-worker " + field);
+      }
+    }
+    assertEquals(singleWorker.get(STEPS - 1).get("expert_tokens"), distributed.get(STEPS - 1).get("expert_tokens"),
+        "expert loads per layer");
+  }
+
+  @Test
+  @Timeout(240)
+  void twoPipelineStagesInTwoJvmsMatchOneWorker() throws IOException {
+    assertMatchesSingleWorker("pp2", "parallel.pp = 2", "parallel.schedule = 1f1b");
+  }
+
+  @Test
+  @Timeout(240)
+  void twoDataParallelReplicasInTwoJvmsMatchOneWorker() throws IOException {
+    assertMatchesSingleWorker("dp2", "parallel.dp = 2");
+  }
+
+  @Test
+  @Timeout(300)
+  void twoStagesByTwoReplicasInFourJvmsMatchOneWorker() throws IOException {
+    assertMatchesSingleWorker("pp2dp2", "parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b");
+  }
+}

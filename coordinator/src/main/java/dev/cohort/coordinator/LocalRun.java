@@ -1,0 +1,81 @@
+package dev.cohort.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.cohort.cluster.ClusterNode;
+import dev.cohort.cluster.LocalWorkers;
+import dev.cohort.cluster.NodeSpec;
+import dev.cohort.cluster.WorkerLaunch;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.placement.PlacementPlanner;
+import dev.cohort.placement.WorkerId;
+import dev.cohort.worker.train.Corpora;
+import dev.cohort.worker.train.RunDirectory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A distributed run on this machine, as torchrun does it: the coordinator in this JVM and pp x dp worker JVMs on
+ * 127.0.0.1, all stopped when the run ends, fails, or this JVM exits (the workers also watch this process's pid).
+ */
+public final class LocalRun {
+  private LocalRun() {}
+
+  /** Why a distributed run ended before its last step. */
+  public static final class RunFailed extends RuntimeException {
+    public RunFailed(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * Runs to the configured step count and returns the last step's metrics line.
+   *
+   * @param workerMain main class of the worker processes, with {@code workerCommand} as its first arguments
+   */
+  public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
+      RunSpec.Listener progress) {
+    List<WorkerId> placeholders = new ArrayList<>();
+    for (int i = 0; i < config.parallel().workers(); i++) placeholders.add(new WorkerId("worker-" + i));
+    PlacementPlanner.plan(config.model(), config.parallel(), placeholders, 0); // an impossible plan fails here
+    Corpora.openOrPrepare(config); // once, here, before the workers open it
+    RunDirectory directory = RunDirectory.create(RunDirectory.of(config), hocon);
+    CompletableFuture<ObjectNode> done = new CompletableFuture<>();
+    AtomicReference<ObjectNode> last = new AtomicReference<>();
+    RunSpec.Listener listener = new RunSpec.Listener() {
+      @Override
+      public void onStep(ObjectNode metrics, long totalSteps) {
+        last.set(metrics);
+        progress.onStep(metrics, totalSteps);
+      }
+
+      @Override
+      public void onFinished() {
+        done.complete(last.get());
+      }
+
+      @Override
+      public void onFailed(String reason) {
+        done.completeExceptionally(new RunFailed(reason));
+      }
+    };
+    int workers = config.parallel().workers();
+    try (ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
+        LocalWorkers processes = LocalWorkers.start(WorkerLaunch.of(config.cluster(), workers, node.hostPort(),
+            workerMain, workerCommand, directory.root().resolve("logs")))) {
+      Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
+          CohortConfig.render(hocon), directory, listener));
+      return done.get(); // bounded: the coordinator fails the run on a join or step timeout
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RunFailed("interrupted");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RunFailed failed ? failed : new IllegalStateException(e.getCause());
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.cohort.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.worker.train.RunDirectory;
+
+/**
+ * A distributed run for the coordinator to drive: its config (and the rendered HOCON every worker builds from), its
+ * directory, and who to tell how it goes.
+ */
+public record RunSpec(String runId, CohortConfig config, String configHocon, RunDirectory directory,
+    Listener listener) {
+
+  /** Told from the coordinator's actor: keep it quick. */
+  public interface Listener {
+    void onStep(ObjectNode metrics, long totalSteps);
+
+    void onFinished();
+
+    void onFailed(String reason);
+  }
+}

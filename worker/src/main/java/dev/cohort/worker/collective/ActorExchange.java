@@ -1,0 +1,75 @@
+package dev.cohort.worker.collective;
+
+import dev.cohort.placement.WorkerId;
+import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.wire.TensorChunk;
+import dev.cohort.wire.TensorChunks;
+import dev.cohort.wire.TensorPayload;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The Exchange over Pekko Artery: sends are tells to the peer's Worker actor (tensors above one frame go as chunks),
+ * and the Worker actor delivers what arrives into this exchange's inbox, where the engine thread waits for it.
+ */
+public final class ActorExchange implements Exchange {
+  private final WorkerId self;
+  private final Map<String, ActorRef<WorkerProtocol.Command>> peers;
+  private final Map<TensorKey, CompletableFuture<TensorPayload>> inbox = new ConcurrentHashMap<>();
+
+  public ActorExchange(WorkerId self, Map<String, ActorRef<WorkerProtocol.Command>> peers) {
+    this.self = self;
+    this.peers = Map.copyOf(peers);
+  }
+
+  @Override
+  public WorkerId self() {
+    return self;
+  }
+
+  @Override
+  public void send(WorkerId to, TensorKey key, TensorPayload payload) {
+    ActorRef<WorkerProtocol.Command> peer = peers.get(to.value());
+    if (peer == null) throw new IllegalArgumentException("no worker " + to + " in this placement");
+    if (payload.data().length <= TensorChunks.DEFAULT_CHUNK_BYTES) {
+      peer.tell(new WorkerProtocol.Tensor(key.epoch(), key.step(), key.kind(), key.index(), key.from(), payload));
+      return;
+    }
+    for (TensorChunk chunk : TensorChunks.split(payload)) {
+      peer.tell(new WorkerProtocol.TensorPart(key.epoch(), key.step(), key.kind(), key.index(), key.from(), chunk));
+    }
+  }
+
+  @Override
+  public TensorPayload receive(TensorKey key, Duration timeout) {
+    CompletableFuture<TensorPayload> slot = inbox.computeIfAbsent(key, k -> new CompletableFuture<>());
+    try {
+      return slot.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new ExchangeTimeout(key, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + key, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      inbox.remove(key);
+    }
+  }
+
+  /** Called by the Worker actor for every tensor that arrives for this placement epoch. */
+  public void deliver(TensorKey key, TensorPayload payload) {
+    inbox.computeIfAbsent(key, k -> new CompletableFuture<>()).complete(payload);
+  }
+
+  /** Forgets tensors of steps before {@code step} that nobody will wait for (a step that failed half-way). */
+  public void dropBefore(long step) {
+    inbox.keySet().removeIf(key -> key.step() < step);
+  }
+}
