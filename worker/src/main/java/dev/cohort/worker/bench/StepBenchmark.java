@@ -15,7 +15,9 @@ import dev.cohort.worker.train.Batch;
 import dev.cohort.worker.train.BatchSource;
 import dev.cohort.worker.train.StepResult;
 import dev.cohort.worker.train.TrainingStep;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -23,6 +25,9 @@ import java.util.SplittableRandom;
  * process's resident memory across the run (flat when nothing leaks).
  */
 public final class StepBenchmark {
+  /** Resident-memory readings spread evenly over the timed steps (flat when nothing leaks). */
+  private static final int RSS_SAMPLES = 10;
+
   private StepBenchmark() {}
 
   public static ObjectNode run(CohortConfig config, int warmup, int steps) {
@@ -40,6 +45,8 @@ public final class StepBenchmark {
       for (int i = 0; i < warmup; i++) step.run(i);
       double rssAfterWarmup = ProcessMemory.residentMib();
       double rssMax = rssAfterWarmup;
+      List<Double> rssSamples = new ArrayList<>();
+      int sampleEvery = Math.max(1, steps / RSS_SAMPLES);
       for (int i = 0; i < steps; i++) {
         long start = System.nanoTime();
         StepResult r = step.run(warmup + i);
@@ -47,9 +54,14 @@ public final class StepBenchmark {
         forward[i] = r.forwardMs();
         backward[i] = r.backwardMs();
         optimizer[i] = r.optimizerMs();
-        rssMax = Math.max(rssMax, ProcessMemory.residentMib());
+        double rss = ProcessMemory.residentMib();
+        rssMax = Math.max(rssMax, rss);
+        if ((i + 1) % sampleEvery == 0) rssSamples.add(rss);
       }
-      return report(config, params.count(), stepMs, forward, backward, optimizer, rssAfterWarmup, rssMax);
+      ObjectNode out = report(config, params.count(), stepMs, forward, backward, optimizer, rssAfterWarmup, rssMax);
+      out.set("rss_mib_samples", out.arrayNode().addAll(rssSamples.stream()
+          .map(v -> out.numberNode(Math.round(v * 10) / 10.0)).toList()));
+      return out;
     }
   }
 

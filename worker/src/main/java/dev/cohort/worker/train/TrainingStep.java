@@ -7,11 +7,10 @@ import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.Loss;
-import dev.cohort.model.MoeOutput;
+import dev.cohort.model.ExpertLoad;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,8 +97,7 @@ public final class TrainingStep {
     private double z;
     private long forwardNs;
     private long backwardNs;
-    private int[][] expertTokens;
-    private int[] dropped;
+    private final ExpertLoad load = new ExpertLoad();
 
     StepTotals(int micro) {
       this.micro = micro;
@@ -111,21 +109,11 @@ public final class TrainingStep {
       z += scalar(l.z()) / micro;
       forwardNs += forward;
       backwardNs += backward;
-      List<MoeOutput> moe = l.moe();
-      if (expertTokens == null) {
-        expertTokens = new int[moe.size()][];
-        dropped = new int[moe.size()];
-      }
-      for (int layer = 0; layer < moe.size(); layer++) {
-        int[] counts = moe.get(layer).tokensPerExpert();
-        if (expertTokens[layer] == null) expertTokens[layer] = new int[counts.length];
-        for (int e = 0; e < counts.length; e++) expertTokens[layer][e] += counts[e];
-        dropped[layer] += moe.get(layer).dropped();
-      }
+      load.add(l.moe());
     }
 
     StepResult result(long step, double gradNorm, double lr, boolean skipped, double optimizerMs) {
-      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, expertTokens, dropped, forwardNs / 1e6,
+      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, load.tokens(), load.dropped(), forwardNs / 1e6,
           backwardNs / 1e6, optimizerMs);
     }
   }
