@@ -6,6 +6,9 @@ import dev.cohort.worker.generate.Sampler;
 import dev.cohort.worker.train.TrainedModel;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -21,9 +24,17 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--top-p", defaultValue = "0.95", description = "1: no nucleus filter") double topP;
   @Option(names = "--seed", defaultValue = "1") long seed;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
-    Sampler sampler = new Sampler(temperature, topK, topP);
+    if (prompt.isEmpty()) throw new ParameterException(spec.commandLine(), "--prompt must not be empty");
+    Sampler sampler;
+    try {
+      sampler = new Sampler(temperature, topK, topP);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     Threads.configure(0);
     try (TrainedModel trained = TrainedModel.load(run.dir, run.overrides)) {
       Tokenizer tokenizer = Tokenizer.named(trained.config().data().tokenizer());

@@ -66,4 +66,13 @@ class BadInputTest {
   void evaluatingARunWithoutCheckpointsSaysSo() {
     assertRejected(run("eval", "--run", dir.resolve("missing").toString()), "no run at");
   }
+
+  @Test
+  void anEmptyPromptOrAnImpossibleSamplerIsAUsageError() {
+    Outcome empty = run("generate", "--run", dir.toString(), "--prompt", "");
+    assertEquals(2, empty.exitCode(), empty.err());
+    assertTrue(empty.err().contains("--prompt must not be empty"), empty.err());
+    Outcome topP = run("generate", "--run", dir.toString(), "--prompt", "x", "--top-p", "0");
+    assertTrue(topP.err().contains("top-p must be in (0, 1]"), topP.err());
+  }
 }

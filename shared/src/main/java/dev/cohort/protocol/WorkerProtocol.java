@@ -63,7 +63,7 @@ public final class WorkerProtocol {
   public record Stop(String runId) implements Command, WireMessage {}
 
   /** Liveness probe: answered with {@link CoordinatorProtocol.Pong} carrying the same id. */
-  public record Ping(long id, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command {}
+  public record Ping(long id, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command, WireMessage {}
 
   /** The id of the worker behind {@code worker}, a reference obtained from the receptionist or a message. */
   public static String workerId(ActorRef<?> worker) {
