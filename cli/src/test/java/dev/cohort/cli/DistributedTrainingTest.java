@@ -107,8 +107,15 @@ class DistributedTrainingTest {
   }
 
   @Test
+  @Timeout(240)
+  void expertParallelAcrossTwoJvmsMatchesOneWorker() throws IOException {
+    assertMatchesSingleWorker("dp2ep2", "parallel.dp = 2", "parallel.ep = 2");
+  }
+
+  @Test
   @Timeout(300)
-  void twoStagesByTwoReplicasInFourJvmsMatchOneWorker() throws IOException {
-    assertMatchesSingleWorker("pp2dp2", "parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b");
+  void twoStagesByTwoReplicasWithExpertParallelInFourJvmsMatchOneWorker() throws IOException {
+    assertMatchesSingleWorker("pp2dp2ep2", "parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2",
+        "parallel.schedule = 1f1b");
   }
 }

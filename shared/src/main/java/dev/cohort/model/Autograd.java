@@ -22,14 +22,23 @@ public final class Autograd {
 
   /** Backpropagates a scalar; gradients accumulate into the leaves' .grad. */
   public static void backward(NDArray scalar) {
+    backward(scalar, false);
+  }
+
+  public static void backward(NDArray scalar, boolean keepGraph) {
     try (NDArray one = scalar.onesLike()) {
-      backward(scalar, one);
+      backward(scalar, one, keepGraph);
     }
   }
 
   /** Backpropagates {@code output} given dLoss/dOutput computed elsewhere (the next pipeline stage). */
   public static void backward(NDArray output, NDArray outputGradient) {
-    JniUtils.backward((PtNDArray) output, (PtNDArray) outputGradient, false, false);
+    backward(output, outputGradient, false);
+  }
+
+  /** @param keepGraph keep the graph for a later backward through the same tensors (expert parallelism) */
+  public static void backward(NDArray output, NDArray outputGradient, boolean keepGraph) {
+    JniUtils.backward((PtNDArray) output, (PtNDArray) outputGradient, keepGraph, false);
   }
 
   /** Sets every leaf's accumulated gradient to zero (gradients accumulate across backwards until zeroed). */

@@ -22,13 +22,19 @@ public final class DecoderLayer {
 
   /** Layer {@code i} of the model with all its parameters (and all experts) local. */
   public static DecoderLayer local(Parameters params, int i, ModelConfig config, Rope rope) {
+    return of(params, i, config, rope, null);
+  }
+
+  /** @param experts where this layer's routed experts run; null for all of them local */
+  public static DecoderLayer of(Parameters params, int i, ModelConfig config, Rope rope, ExpertCompute experts) {
     boolean sparse = config.moe().isMoeLayer(i);
     return new DecoderLayer(
         new RmsNorm(params.get(ParamNames.inputNorm(i)), config.rmsNormEps()),
         new Attention(params, i, config, rope),
         new RmsNorm(params.get(ParamNames.postAttentionNorm(i)), config.rmsNormEps()),
         sparse ? null : SwiGlu.dense(params, i),
-        sparse ? MoeBlock.local(params, i, config.moe()) : null);
+        !sparse ? null : experts == null ? MoeBlock.local(params, i, config.moe())
+            : MoeBlock.of(params, i, config.moe(), experts));
   }
 
   public record Output(NDArray hidden, Optional<MoeOutput> moe) {}

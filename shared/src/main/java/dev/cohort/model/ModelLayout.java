@@ -4,6 +4,7 @@ import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Every parameter of a model, in a fixed order, with its shape and init. The single place that knows the
@@ -65,12 +66,22 @@ public final class ModelLayout {
    * equal and stay equal because their gradients are summed before every update.
    */
   public static List<ParamSpec> stage(ModelConfig model, int firstLayer, int endLayer, boolean first, boolean last) {
+    return stage(model, firstLayer, endLayer, first, last, e -> true);
+  }
+
+  /** A stage holding only the routed experts {@code owned} accepts (expert parallelism). */
+  public static List<ParamSpec> stage(ModelConfig model, int firstLayer, int endLayer, boolean first, boolean last,
+      IntPredicate owned) {
     List<ParamSpec> specs = new ArrayList<>();
     long d = model.hiddenSize();
     if (first || (last && model.tieEmbeddings())) {
       specs.add(new ParamSpec(ParamNames.EMBED, new long[] {model.vocabSize(), d}, model.initStd()));
     }
-    for (int i = firstLayer; i < endLayer; i++) specs.addAll(layer(model, i));
+    for (int i = firstLayer; i < endLayer; i++) {
+      for (ParamSpec spec : layer(model, i)) {
+        if (!ParamNames.isRoutedExpert(spec.name()) || owned.test(ParamNames.expertIndex(spec.name()))) specs.add(spec);
+      }
+    }
     if (last) {
       specs.add(new ParamSpec(ParamNames.FINAL_NORM, new long[] {d}, 0));
       if (!model.tieEmbeddings()) {

@@ -30,8 +30,13 @@ public final class MoeBlock {
   public static MoeBlock local(Parameters params, int layer, MoeConfig config) {
     List<SwiGlu> all = new ArrayList<>();
     for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e));
+    return of(params, layer, config, new LocalExperts(all));
+  }
+
+  /** The block of layer {@code layer} whose routed experts run wherever {@code experts} sends them. */
+  public static MoeBlock of(Parameters params, int layer, MoeConfig config, ExpertCompute experts) {
     boolean hasShared = config.numSharedExperts() > 0;
-    return new MoeBlock(config, new Router(params.get(ParamNames.router(layer)), config), new LocalExperts(all),
+    return new MoeBlock(config, new Router(params.get(ParamNames.router(layer)), config), experts,
         hasShared ? SwiGlu.shared(params, layer) : null,
         hasShared && config.sharedExpertGate() ? params.get(ParamNames.sharedExpertGate(layer)) : null);
   }

@@ -56,6 +56,12 @@ public final class ParamNames {
     return name.contains(".block_sparse_moe.experts.");
   }
 
+  /** The expert number in a routed expert's name (model.layers.L.block_sparse_moe.experts.E.w1.weight). */
+  public static int expertIndex(String name) {
+    String rest = name.substring(name.indexOf(".experts.") + ".experts.".length());
+    return Integer.parseInt(rest.substring(0, rest.indexOf('.')));
+  }
+
   /** Norm weights are vectors; AdamW's decoupled weight decay applies to matrices only (as nanoGPT does). */
   public static boolean isDecayed(String name) {
     return !name.endsWith("norm.weight") && !name.endsWith("layernorm.weight");

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.cohort.config.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The decoder-only language model, or one pipeline stage of it: the token embedding (first stage), decoder layers
@@ -31,13 +32,21 @@ public final class Transformer {
   }
 
   public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice) {
+    this(config, params, manager, slice, layer -> null);
+  }
+
+  /** @param experts where each MoE layer's routed experts run (null from it: all local) */
+  public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice,
+      IntFunction<ExpertCompute> experts) {
     this.config = config;
     this.slice = slice;
     this.embedding = slice.hasEmbedding() ? params.get(ParamNames.EMBED) : null;
     Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager,
         params.arrays().iterator().next().getDataType());
     List<DecoderLayer> built = new ArrayList<>();
-    for (int i = slice.firstLayer(); i < slice.endLayer(); i++) built.add(DecoderLayer.local(params, i, config, rope));
+    for (int i = slice.firstLayer(); i < slice.endLayer(); i++) {
+      built.add(DecoderLayer.of(params, i, config, rope, config.moe().isMoeLayer(i) ? experts.apply(i) : null));
+    }
     this.layers = List.copyOf(built);
     this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
     this.head = !slice.hasHead() ? null

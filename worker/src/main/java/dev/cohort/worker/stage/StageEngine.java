@@ -12,8 +12,10 @@ import dev.cohort.model.Autograd;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.MoeOutput;
 import dev.cohort.model.ParamNames;
+import dev.cohort.model.LocalExperts;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.SwiGlu;
 import dev.cohort.model.Transformer;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
@@ -61,6 +63,8 @@ public final class StageEngine implements AutoCloseable {
   private final Batches batches;
   private final List<Integer> microBatches;
   private final List<Action> schedule;
+  private final MicroBatchCursor cursor = new MicroBatchCursor();
+  private final List<ExpertParallel> expertParallel = new ArrayList<>(); // by layer, when ep > 1
 
   public StageEngine(CohortConfig config, Placement placement, Exchange exchange, Collective collective,
       Duration timeout) {
@@ -75,16 +79,27 @@ public final class StageEngine implements AutoCloseable {
     boolean last = role.stage() == placement.lastStage();
     this.manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
     this.params = Parameters.initialize(
-        ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
+        ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last,
+            expert -> placement.ep() == 1 || role.ownsExpert(expert)),
         config.run().seed(), manager, DataType.FLOAT32);
     params.requireGradients();
     this.model = new Transformer(model, params, manager,
-        new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last));
+        new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
+        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout));
     this.optimizer = new AdamW(config.train(), params);
     this.batches = stage.hasEmbedding() || last ? Corpora.batches(Corpora.openOrPrepare(config), config) : null;
     this.microBatches = Placement.microBatchesOf(role.replica(), placement.dp(), config.train().gradAccumSteps());
     this.schedule = PipelineSchedule.of(placement.pp() == 1 ? PipelineSchedule.GPIPE : config.parallel().schedule(),
         role.stage(), placement.pp(), microBatches.size());
+  }
+
+  private ExpertParallel expertParallel(int layer, Duration timeout) {
+    List<SwiGlu> owned = new ArrayList<>();
+    for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert));
+    ExpertParallel experts = new ExpertParallel(layer, placement.epGroupOf(role.stage(), role.replica()),
+        role.epRank(), role.experts().size(), new LocalExperts(owned), exchange, timeout, cursor);
+    expertParallel.add(experts);
+    return experts;
   }
 
   /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
@@ -119,6 +134,7 @@ public final class StageEngine implements AutoCloseable {
     boolean last = role.stage() == placement.lastStage();
     Batch batch = batches == null ? null : batches.training(manager, step, micro);
     NDArray input = stage.hasEmbedding() ? null : receive(step, ACTIVATION, micro, role.stage() - 1, meter);
+    cursor.at(placement.epoch(), step, local); // ep ranks run different global micro-batches in lockstep
     long start = System.nanoTime();
     Autograd.record(true);
     Transformer.Hidden hidden = model.layers(input == null ? model.embed(batch.tokens()) : input, null);
@@ -142,9 +158,12 @@ public final class StageEngine implements AutoCloseable {
     int micro = microBatches.get(local);
     NDArray outputGradient = state.output() == null ? null
         : receive(step, GRADIENT, micro, role.stage() + 1, meter);
+    cursor.at(placement.epoch(), step, local); // ep ranks run different global micro-batches in lockstep
     long start = System.nanoTime();
+    // With expert parallelism the graph below each MoE layer is traversed again by that layer's expert backward.
+    boolean keepGraph = !expertParallel.isEmpty();
     if (outputGradient == null) {
-      Autograd.backward(state.objective());
+      Autograd.backward(state.objective(), keepGraph);
     } else {
       // d/d(params) of <output, dL/d(output)> + this stage's own loss terms is exactly this stage's share of dL.
       // Built with recording on: it is a graph node itself, joined to the forward's graph.
@@ -152,8 +171,9 @@ public final class StageEngine implements AutoCloseable {
       NDArray surrogate = state.output().mul(outputGradient).sum();
       if (state.objective() != null) surrogate = surrogate.add(state.objective());
       Autograd.record(false);
-      Autograd.backward(surrogate);
+      Autograd.backward(surrogate, keepGraph);
     }
+    for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
     meter.backwardNs += System.nanoTime() - start;
     if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, state.input().getGradient(), meter);
   }
@@ -198,8 +218,14 @@ public final class StageEngine implements AutoCloseable {
    * stage of the same replica), so every copy of a parameter sees the full-batch gradient.
    */
   private void reduceGradients(long step) {
+    List<NDArray> shared = new ArrayList<>();
+    List<NDArray> experts = new ArrayList<>();
+    params.names().forEach(n -> (ParamNames.isRoutedExpert(n) ? experts : shared).add(params.get(n)));
     List<WorkerId> replicas = placement.replicasOf(role.stage());
-    if (replicas.size() > 1) allReduce(List.copyOf(params.arrays()), replicas, step, "dp");
+    if (replicas.size() > 1) allReduce(shared, replicas, step, "dp");
+    // A routed expert's copies are the same expert rank in every expert-parallel group of the stage.
+    List<WorkerId> expertReplicas = placement.expertReplicasOf(role.stage(), role.epRank());
+    if (expertReplicas.size() > 1 && !experts.isEmpty()) allReduce(experts, expertReplicas, step, "dp-experts");
     boolean tiedAcrossStages = config.model().tieEmbeddings() && placement.pp() > 1
         && (role.stage() == 0 || role.stage() == placement.lastStage());
     if (tiedAcrossStages) {
@@ -238,11 +264,13 @@ public final class StageEngine implements AutoCloseable {
    * stage's parameters, and the last stage's copy of a tied embedding is not counted (stage 0's is).
    */
   private double countedGradNormSquared() {
-    if (role.replica() != 0) return 0;
     boolean tiedCopy = config.model().tieEmbeddings() && role.stage() != 0;
     double sum = 0;
     for (String name : params.names()) {
       if (tiedCopy && name.equals(ParamNames.EMBED)) continue;
+      // shared parameters are counted by replica 0; each routed expert by its owner in expert group 0
+      boolean counted = ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
+      if (!counted) continue;
       double norm = params.get(name).getGradient().norm().getFloat();
       sum += norm * norm;
     }

@@ -97,6 +97,16 @@ class StageEngineTest {
   }
 
   @Test
+  void expertParallelOverTwoReplicasReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.dp = 2", "parallel.ep = 2");
+  }
+
+  @Test
+  void twoStagesByTwoReplicasWithExpertParallelReproduceTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2", "parallel.schedule = 1f1b");
+  }
+
+  @Test
   void twoStagesByTwoReplicasWithGpipeReproduceTheSingleWorkerLosses() throws Exception {
     assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = gpipe");
   }
