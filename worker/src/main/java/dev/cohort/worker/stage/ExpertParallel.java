@@ -127,11 +127,18 @@ final class ExpertParallel implements ExpertCompute {
   }
 
   private void send(int to, String kind, TensorPayload payload) {
+    long start = System.nanoTime();
     exchange.send(group.get(to), key(kind, exchange.self()), payload);
+    cursor.exchangeNanos += System.nanoTime() - start;
   }
 
   private TensorPayload receive(int from, String kind) {
-    return exchange.receive(key(kind, group.get(from)), timeout);
+    long start = System.nanoTime();
+    try {
+      return exchange.receive(key(kind, group.get(from)), timeout);
+    } finally {
+      cursor.exchangeNanos += System.nanoTime() - start;
+    }
   }
 
   private TensorKey key(String kind, WorkerId from) {

@@ -9,6 +9,8 @@ final class MicroBatchCursor {
   long epoch;
   long step;
   int microBatch;
+  /** Time spent in expert-parallel exchanges so far, so the step can count it as communication, not compute. */
+  long exchangeNanos;
 
   void at(long epoch, long step, int microBatch) {
     this.epoch = epoch;

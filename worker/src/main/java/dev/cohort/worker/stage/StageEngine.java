@@ -136,6 +136,7 @@ public final class StageEngine implements AutoCloseable {
     NDArray input = stage.hasEmbedding() ? null : receive(step, ACTIVATION, micro, role.stage() - 1, meter);
     cursor.at(placement.epoch(), step, local); // ep ranks run different global micro-batches in lockstep
     long start = System.nanoTime();
+    long exchangedBefore = cursor.exchangeNanos;
     Autograd.record(true);
     Transformer.Hidden hidden = model.layers(input == null ? model.embed(batch.tokens()) : input, null);
     NDArray objective = routerLoss(hidden.moe(), meter);
@@ -149,7 +150,9 @@ public final class StageEngine implements AutoCloseable {
     }
     if (objective != null) objective = objective.div(Ops.scalar(objective, config.train().gradAccumSteps()));
     Autograd.record(false);
-    meter.forwardNs += System.nanoTime() - start;
+    long exchanged = cursor.exchangeNanos - exchangedBefore;
+    meter.forwardNs += System.nanoTime() - start - exchanged;
+    meter.commNs += exchanged;
     if (output != null) send(step, ACTIVATION, micro, role.stage() + 1, output, meter);
     return new MicroBatchState(input, output, objective);
   }
@@ -160,6 +163,7 @@ public final class StageEngine implements AutoCloseable {
         : receive(step, GRADIENT, micro, role.stage() + 1, meter);
     cursor.at(placement.epoch(), step, local); // ep ranks run different global micro-batches in lockstep
     long start = System.nanoTime();
+    long exchangedBefore = cursor.exchangeNanos;
     // With expert parallelism the graph below each MoE layer is traversed again by that layer's expert backward.
     boolean keepGraph = !expertParallel.isEmpty();
     if (outputGradient == null) {
@@ -174,7 +178,9 @@ public final class StageEngine implements AutoCloseable {
       Autograd.backward(surrogate, keepGraph);
     }
     for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
-    meter.backwardNs += System.nanoTime() - start;
+    long exchanged = cursor.exchangeNanos - exchangedBefore;
+    meter.backwardNs += System.nanoTime() - start - exchanged;
+    meter.commNs += exchanged;
     if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, state.input().getGradient(), meter);
   }
 
