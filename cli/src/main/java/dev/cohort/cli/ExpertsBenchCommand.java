@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
-import dev.cohort.coordinator.RunSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ public final class ExpertsBenchCommand implements Callable<Integer> {
           "train.grad-accum-steps = " + replicas, "run.dir = \"" + runs + "\"", "run.name = ep" + ep,
           "cluster.coordinator-port = 0"));
       Config hocon = CohortConfig.hocon(config.file, overrides);
-      LocalRun.run(CohortConfig.fromHocon(hocon), hocon, Main.class.getName(), List.of("worker"), quiet());
+      LocalRun.run(CohortConfig.fromHocon(hocon), hocon, Main.class.getName(), List.of("worker"), (m, total) -> { });
       System.out.println(summary(runs.resolve("ep" + ep).resolve("metrics.jsonl"), ep));
     }
     return 0;
@@ -75,18 +74,5 @@ public final class ExpertsBenchCommand implements Callable<Integer> {
     out.put("idle_share", idle / total);
     out.put("all_step_ms", Arrays.toString(stepMs));
     return out;
-  }
-
-  static RunSpec.Listener quiet() {
-    return new RunSpec.Listener() {
-      @Override
-      public void onStep(ObjectNode metrics, long totalSteps) {}
-
-      @Override
-      public void onFinished() {}
-
-      @Override
-      public void onFailed(String reason) {}
-    };
   }
 }

@@ -36,8 +36,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         "train.grad-accum-steps = " + microBatches, "train.steps = " + steps, "run.dir = \"" + runs + "\"",
         "run.name = pipeline", "cluster.coordinator-port = 0"));
     Config hocon = CohortConfig.hocon(config.file, overrides);
-    LocalRun.run(CohortConfig.fromHocon(hocon), hocon, Main.class.getName(), List.of("worker"),
-        ExpertsBenchCommand.quiet());
+    LocalRun.run(CohortConfig.fromHocon(hocon), hocon, Main.class.getName(), List.of("worker"), (m, total) -> { });
     ObjectNode out = ExpertsBenchCommand.summary(runs.resolve("pipeline").resolve("metrics.jsonl"), 1);
     out.remove("ep");
     out.put("stages", stages);

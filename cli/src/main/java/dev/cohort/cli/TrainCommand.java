@@ -5,7 +5,6 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.coordinator.LocalRun;
-import dev.cohort.coordinator.RunSpec;
 import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.Trainer;
 import java.util.ArrayList;
@@ -65,18 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
           + cohort.parallel().workers());
     }
     try (ProgressBar bar = progressBar(0, cohort.train().steps())) {
-      ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), new RunSpec.Listener() {
-        @Override
-        public void onStep(ObjectNode metrics, long totalSteps) {
-          showStep(bar, metrics);
-        }
-
-        @Override
-        public void onFinished() {}
-
-        @Override
-        public void onFailed(String reason) {}
-      });
+      ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"),
+          (metrics, totalSteps) -> showStep(bar, metrics));
       System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
-import dev.cohort.coordinator.RunSpec;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,16 +62,7 @@ class DistributedTrainingTest {
   private static void assertMatchesSingleWorker(String name, String... parallel) throws IOException {
     Config config = hocon(name, parallel);
     ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
-        new RunSpec.Listener() {
-          @Override
-          public void onStep(ObjectNode metrics, long totalSteps) {}
-
-          @Override
-          public void onFinished() {}
-
-          @Override
-          public void onFailed(String reason) {}
-        });
+        (metrics, totalSteps) -> { });
     assertEquals(STEPS - 1, last.get("step").asLong());
     List<JsonNode> distributed = metrics(name);
     assertEquals(STEPS, distributed.size());

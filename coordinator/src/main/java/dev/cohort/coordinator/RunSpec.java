@@ -12,11 +12,12 @@ public record RunSpec(String runId, CohortConfig config, String configHocon, Run
     Listener listener) {
 
   /** Told from the coordinator's actor: keep it quick. */
+  @FunctionalInterface
   public interface Listener {
     void onStep(ObjectNode metrics, long totalSteps);
 
-    void onFinished();
+    default void onFinished() {}
 
-    void onFailed(String reason);
+    default void onFailed(String reason) {}
   }
 }
