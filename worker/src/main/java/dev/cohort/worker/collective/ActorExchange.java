@@ -7,11 +7,6 @@ import dev.cohort.wire.TensorChunks;
 import dev.cohort.wire.TensorPayload;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -21,7 +16,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class ActorExchange implements Exchange {
   private final WorkerId self;
   private final Map<String, ActorRef<WorkerProtocol.Command>> peers;
-  private final Map<TensorKey, CompletableFuture<TensorPayload>> inbox = new ConcurrentHashMap<>();
+  private final Mailbox inbox = new Mailbox();
 
   public ActorExchange(WorkerId self, Map<String, ActorRef<WorkerProtocol.Command>> peers) {
     this.self = self;
@@ -48,28 +43,16 @@ public final class ActorExchange implements Exchange {
 
   @Override
   public TensorPayload receive(TensorKey key, Duration timeout) {
-    CompletableFuture<TensorPayload> slot = inbox.computeIfAbsent(key, k -> new CompletableFuture<>());
-    try {
-      return slot.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new ExchangeTimeout(key, timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + key, e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    } finally {
-      inbox.remove(key);
-    }
+    return inbox.await(key, timeout);
   }
 
   /** Called by the Worker actor for every tensor that arrives for this placement epoch. */
   public void deliver(TensorKey key, TensorPayload payload) {
-    inbox.computeIfAbsent(key, k -> new CompletableFuture<>()).complete(payload);
+    inbox.deliver(key, payload);
   }
 
   /** Forgets tensors of steps before {@code step} that nobody will wait for (a step that failed half-way). */
   public void dropBefore(long step) {
-    inbox.keySet().removeIf(key -> key.step() < step);
+    inbox.dropBefore(step);
   }
 }
