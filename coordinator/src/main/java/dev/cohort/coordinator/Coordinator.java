@@ -18,6 +18,7 @@ import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.CoordinatorProtocol.WorkerList;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.worker.train.GradClipping;
 import dev.cohort.worker.train.LrSchedule;
 import dev.cohort.worker.train.MetricsLog;
 import java.time.Duration;
@@ -195,8 +196,7 @@ public final class Coordinator {
         context.getLog().warn("step {}: gradient norm is {}; update skipped", state.step(), summary.gradNorm());
         return finishStep(live, next);
       }
-      double scale = train.gradClip() > 0 && summary.gradNorm() > train.gradClip()
-          ? train.gradClip() / (summary.gradNorm() + 1e-6) : 1.0;
+      double scale = GradClipping.scale(train, summary.gradNorm());
       double lr = LrSchedule.of(train).at(state.step());
       next.workers().values().forEach(w -> w.tell(new WorkerProtocol.ApplyUpdate(next.run().runId(),
           next.placement().epoch(), next.step(), lr, scale)));

@@ -1,33 +1,21 @@
 package dev.cohort.coordinator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.protocol.CoordinatorProtocol.Gradients;
 import dev.cohort.protocol.StepSummary;
+import dev.cohort.worker.train.MetricsLog;
 import java.util.Comparator;
 import java.util.List;
 
 /** One metrics.jsonl line of a distributed step: the single-worker fields plus each worker's time split. */
 final class StepLine {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private StepLine() {}
 
   static ObjectNode of(long step, StepSummary summary, double lr, boolean skipped, double stepMs,
       double tokensPerSecond, List<Gradients> reports) {
-    ObjectNode line = JSON.createObjectNode();
-    line.put("step", step);
-    line.put("loss", summary.loss());
-    line.put("aux_loss", summary.auxLoss());
-    line.put("z_loss", summary.zLoss());
-    line.put("lr", lr);
-    line.put("grad_norm", summary.gradNorm());
-    if (skipped) line.put("skipped", true);
-    line.put("tokens_per_s", tokensPerSecond);
-    line.put("step_ms", stepMs);
-    line.set("expert_tokens", JSON.valueToTree(summary.expertTokens()));
-    line.set("dropped_tokens", JSON.valueToTree(summary.droppedTokens()));
+    ObjectNode line = MetricsLog.line(step, summary.loss(), summary.auxLoss(), summary.zLoss(), lr,
+        summary.gradNorm(), skipped, tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens());
     ArrayNode workers = line.putArray("workers");
     reports.stream().sorted(Comparator.comparing(Gradients::workerId)).forEach(g -> {
       ObjectNode w = workers.addObject();

@@ -48,22 +48,31 @@ public final class MetricsLog implements AutoCloseable {
     }
   }
 
+  /** A single-worker step's line: the fields every run writes, plus its forward/backward/optimizer split. */
   public static ObjectNode record(StepResult r, double stepMs, double tokensPerSecond) {
-    ObjectNode line = JSON.createObjectNode();
-    line.put("step", r.step());
-    line.put("loss", r.loss());
-    line.put("aux_loss", r.auxLoss());
-    line.put("z_loss", r.zLoss());
-    line.put("lr", r.lr());
-    line.put("grad_norm", r.gradNorm());
-    if (r.skipped()) line.put("skipped", true);
-    line.put("tokens_per_s", tokensPerSecond);
-    line.put("step_ms", stepMs);
+    ObjectNode line = line(r.step(), r.loss(), r.auxLoss(), r.zLoss(), r.lr(), r.gradNorm(), r.skipped(),
+        tokensPerSecond, stepMs, r.expertTokens(), r.droppedTokens());
     line.put("forward_ms", r.forwardMs());
     line.put("backward_ms", r.backwardMs());
     line.put("optimizer_ms", r.optimizerMs());
-    line.set("expert_tokens", JSON.valueToTree(r.expertTokens()));
-    line.set("dropped_tokens", JSON.valueToTree(r.droppedTokens()));
+    return line;
+  }
+
+  /** The fields every metrics line has, single-worker or distributed; callers add their own timings. */
+  public static ObjectNode line(long step, double loss, double auxLoss, double zLoss, double lr, double gradNorm,
+      boolean skipped, double tokensPerSecond, double stepMs, int[][] expertTokens, int[] droppedTokens) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("step", step);
+    line.put("loss", loss);
+    line.put("aux_loss", auxLoss);
+    line.put("z_loss", zLoss);
+    line.put("lr", lr);
+    line.put("grad_norm", gradNorm);
+    if (skipped) line.put("skipped", true);
+    line.put("tokens_per_s", tokensPerSecond);
+    line.put("step_ms", stepMs);
+    line.set("expert_tokens", JSON.valueToTree(expertTokens));
+    line.set("dropped_tokens", JSON.valueToTree(droppedTokens));
     return line;
   }
 

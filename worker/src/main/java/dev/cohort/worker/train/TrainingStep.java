@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
-  private static final double CLIP_EPSILON = 1e-6;
 
   private final TrainConfig config;
   private final Transformer model;
@@ -70,9 +69,7 @@ public final class TrainingStep {
     if (skipped) {
       log.warn("step {}: gradient norm is {}; update skipped", step, gradNorm);
     } else {
-      double scale = config.gradClip() > 0 && gradNorm > config.gradClip()
-          ? config.gradClip() / (gradNorm + CLIP_EPSILON) : 1.0;
-      optimizer.step(lr, scale);
+      optimizer.step(lr, GradClipping.scale(config, gradNorm));
     }
     return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
   }

@@ -8,6 +8,7 @@ import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.worker.collective.LocalExchange;
 import dev.cohort.worker.collective.RingAllReduce;
+import dev.cohort.worker.train.GradClipping;
 import dev.cohort.worker.train.LrSchedule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,8 +52,7 @@ final class LocalCluster implements AutoCloseable {
   StepSummary step(long step) throws Exception {
     List<StepReport> reports = onEveryWorker(engine -> engine.runStep(step));
     StepSummary summary = StepSummary.of(reports, config.train().gradAccumSteps(), moeLayers);
-    double clip = config.train().gradClip();
-    double scale = clip > 0 && summary.gradNorm() > clip ? clip / (summary.gradNorm() + 1e-6) : 1.0;
+    double scale = GradClipping.scale(config.train(), summary.gradNorm());
     double lr = LrSchedule.of(config.train()).at(step);
     onEveryWorker(engine -> {
       engine.applyUpdate(lr, scale);
