@@ -63,6 +63,7 @@ class ClusterSettingsTest {
     assertEquals(0, pekko.getInt("pekko.remote.artery.canonical.port"));
     assertEquals(60, pekko.getDuration("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes").toSeconds());
     assertEquals("cluster", pekko.getString("pekko.actor.provider"), "cohort-pekko.conf must be included");
+    assertFalse(pekko.getBoolean("pekko.actor.allow-java-serialization"));
   }
 
   @Test
