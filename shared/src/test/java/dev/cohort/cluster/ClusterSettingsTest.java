@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,27 @@ class ClusterSettingsTest {
     ConfigError error = assertThrows(ConfigError.class, () -> ClusterNode.start(new NodeSpec(NodeRole.COORDINATOR,
         new HostPort("127.0.0.1", 0), null, Duration.ofSeconds(5), tls), Behaviors.empty()));
     assertTrue(error.getMessage().contains("cohort.cluster.tls.key-store"), error.getMessage());
+  }
+
+  @Test
+  void localWorkersGetTheCoordinatorsTlsSettingsAsAbsolutePaths() {
+    TlsConfig tls = new TlsConfig(true, "stores/node 1.p12", "/secrets/key-pass", "stores/trust.p12",
+        "/secrets/trust-pass");
+    ClusterConfig cluster = new ClusterConfig(DEFAULTS.host(), DEFAULTS.coordinatorPort(), DEFAULTS.workerPort(),
+        DEFAULTS.joinTimeoutSeconds(), DEFAULTS.workerHeap(), DEFAULTS.stopGraceSeconds(),
+        DEFAULTS.stepTimeoutSeconds(), tls);
+    List<String> args = WorkerLaunch.of(cluster, 1, new HostPort("127.0.0.1", 41000), "Main", List.of(),
+        Path.of("logs")).withExtraArgs(List.of("--port", "0")).extraArgs();
+
+    List<String> overrides = new ArrayList<>();
+    for (int i = 0; i < args.size() - 2; i += 2) {
+      assertEquals("--set", args.get(i));
+      overrides.add(args.get(i + 1));
+    }
+    assertEquals(List.of("--port", "0"), args.subList(args.size() - 2, args.size()));
+    TlsConfig back = CohortConfig.load(null, overrides).cluster().tls();
+    assertEquals(new TlsConfig(true, Path.of("stores/node 1.p12").toAbsolutePath().toString(), "/secrets/key-pass",
+        Path.of("stores/trust.p12").toAbsolutePath().toString(), "/secrets/trust-pass"), back);
   }
 
   @Test
