@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.cohort.config.ClusterConfig;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
@@ -74,6 +75,16 @@ class ClusterSettingsTest {
     assertFalse(pekko.hasPath("pekko.cluster.seed-nodes"), pekko.root().render());
     assertEquals(List.of("coordinator"), pekko.getStringList("pekko.cluster.roles"));
     assertEquals(25520, pekko.getInt("pekko.remote.artery.canonical.port"));
+  }
+
+  @Test
+  void byDefaultANodeListensOnLoopbackOnlyAndNoManagementEndpointIsPresent() {
+    Config pekko = ClusterNode.pekkoConfig(NodeSpec.coordinator(DEFAULTS)).withFallback(ConfigFactory.load());
+    assertEquals("127.0.0.1", pekko.getString("pekko.remote.artery.canonical.hostname"));
+    assertEquals("", pekko.getString("pekko.remote.artery.bind.hostname"), "Artery binds its canonical address");
+    assertEquals("127.0.0.1", pekko.getString("pekko.management.http.hostname"));
+    assertThrows(ClassNotFoundException.class,
+        () -> Class.forName("org.apache.pekko.management.scaladsl.PekkoManagement"));
   }
 
   @Test
