@@ -5,12 +5,12 @@ import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.config.ClusterConfig;
-import dev.cohort.config.CohortConfig;
 import dev.cohort.protocol.WorkerProtocol;
 import dev.cohort.worker.Worker;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,6 +29,9 @@ public final class WorkerCommand implements Callable<Integer> {
   static final int JOIN_FAILED = 3;
 
   @Spec CommandSpec spec;
+
+  /** The node's cluster settings (TLS stores, ports); the run's other settings come from the coordinator. */
+  @Mixin ConfigOptions config;
 
   @Option(names = LocalWorkers.JOIN, required = true, paramLabel = "HOST:PORT",
       description = "The coordinator's endpoint.")
@@ -53,7 +56,7 @@ public final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ClusterConfig cluster = CohortConfig.defaults().cluster();
+    ClusterConfig cluster = config.load().cluster();
     NodeSpec node = NodeSpec.worker(cluster,
         endpoint(host == null ? cluster.host() : host, port == null ? cluster.workerPort() : port, "--host/--port"),
         coordinator());

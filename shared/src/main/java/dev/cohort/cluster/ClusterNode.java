@@ -2,6 +2,8 @@ package dev.cohort.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.config.TlsConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +31,9 @@ public final class ClusterNode<T> implements AutoCloseable {
   /** Shared Pekko settings of every node (transport, serialization, failure detection, downing). */
   static final String PEKKO_SETTINGS = "cohort-pekko.conf";
 
+  /** Pekko's SSLEngine factory that reads the key and trust stores named under ssl.config-ssl-engine. */
+  static final String CONFIG_SSL_ENGINE_PROVIDER = "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider";
+
   /** How long {@link #close()} waits for coordinated shutdown (leaving the cluster) to finish. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -40,8 +45,13 @@ public final class ClusterNode<T> implements AutoCloseable {
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
   }
 
-  /** Starts the node with {@code guardian} as its root actor and begins joining; returns without waiting. */
+  /**
+   * Starts the node with {@code guardian} as its root actor and begins joining; returns without waiting. With TLS
+   * on, the key and trust stores are opened first, so a missing file or wrong password fails here naming the key
+   * rather than at the first connection.
+   */
   public static <T> ClusterNode<T> start(NodeSpec spec, Behavior<T> guardian) {
+    if (spec.tls().enabled()) TlsContexts.fromConfig(spec.tls());
     ClusterNode<T> node = new ClusterNode<>(ActorSystem.create(guardian, SYSTEM_NAME, pekkoConfig(spec)));
     if (spec.role() == NodeRole.COORDINATOR) {
       // Joining itself founds the cluster at once; a seed-nodes entry could not name a port that is only known
@@ -62,7 +72,30 @@ public final class ClusterNode<T> implements AutoCloseable {
       node.put("pekko.cluster.seed-nodes", List.of(spec.coordinator().pekkoAddress()));
       node.put("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", spec.joinTimeout().toMillis() + "ms");
     }
+    if (spec.tls().enabled()) node.putAll(tlsSettings(spec.tls()));
     return ConfigFactory.parseMap(node).withFallback(ConfigFactory.parseResources(PEKKO_SETTINGS)).resolve();
+  }
+
+  /**
+   * Artery over TLS through Pekko's ConfigSSLEngineProvider: both sides of every connection present a certificate
+   * and check the other's against the trust store. Hostname verification stays off: membership is proven by a
+   * certificate signed by the cluster's own CA, and nodes are addressed by IP.
+   */
+  private static Map<String, Object> tlsSettings(TlsConfig tls) {
+    String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
+    String keyPassword = new String(TlsContexts.password(tls.keyStorePasswordFile(), "key-store-password-file"));
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("pekko.remote.artery.transport", "tls-tcp");
+    settings.put("pekko.remote.artery.ssl.ssl-engine-provider", CONFIG_SSL_ENGINE_PROVIDER);
+    settings.put(engine + "key-store", Path.of(tls.keyStore()).toAbsolutePath().toString());
+    settings.put(engine + "key-store-password", keyPassword);
+    settings.put(engine + "key-password", keyPassword);
+    settings.put(engine + "trust-store", Path.of(tls.trustStore()).toAbsolutePath().toString());
+    settings.put(engine + "trust-store-password",
+        new String(TlsContexts.password(tls.trustStorePasswordFile(), "trust-store-password-file")));
+    settings.put(engine + "protocol", TlsContexts.PROTOCOL);
+    settings.put(engine + "require-mutual-authentication", true);
+    return settings;
   }
 
   public ActorSystem<T> system() {

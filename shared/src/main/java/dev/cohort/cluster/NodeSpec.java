@@ -1,6 +1,7 @@
 package dev.cohort.cluster;
 
 import dev.cohort.config.ClusterConfig;
+import dev.cohort.config.TlsConfig;
 import java.time.Duration;
 
 /**
@@ -10,9 +11,11 @@ import java.time.Duration;
  * @param bind the endpoint this node binds and advertises (port 0: any free port)
  * @param coordinator the endpoint a worker joins; null for the coordinator itself
  * @param joinTimeout a worker that has not joined within this time shuts itself down
+ * @param tls whether Artery runs over TLS, and the node's key and trust stores
  */
-public record NodeSpec(NodeRole role, HostPort bind, HostPort coordinator, Duration joinTimeout) {
+public record NodeSpec(NodeRole role, HostPort bind, HostPort coordinator, Duration joinTimeout, TlsConfig tls) {
   public NodeSpec {
+    if (tls == null) throw new IllegalArgumentException("a node needs its TLS settings (enabled or not)");
     if ((role == NodeRole.WORKER) != (coordinator != null)) {
       throw new IllegalArgumentException("a worker needs the coordinator's address and only a worker takes one");
     }
@@ -20,10 +23,11 @@ public record NodeSpec(NodeRole role, HostPort bind, HostPort coordinator, Durat
 
   public static NodeSpec coordinator(ClusterConfig cluster) {
     return new NodeSpec(NodeRole.COORDINATOR, new HostPort(cluster.host(), cluster.coordinatorPort()), null,
-        Duration.ofSeconds(cluster.joinTimeoutSeconds()));
+        Duration.ofSeconds(cluster.joinTimeoutSeconds()), cluster.tls());
   }
 
   public static NodeSpec worker(ClusterConfig cluster, HostPort bind, HostPort coordinator) {
-    return new NodeSpec(NodeRole.WORKER, bind, coordinator, Duration.ofSeconds(cluster.joinTimeoutSeconds()));
+    return new NodeSpec(NodeRole.WORKER, bind, coordinator, Duration.ofSeconds(cluster.joinTimeoutSeconds()),
+        cluster.tls());
   }
 }

@@ -1,8 +1,8 @@
 package dev.cohort.config;
 
 /**
- * Where the nodes of a run listen and how worker processes are started and stopped. Nodes talk Pekko Artery TCP;
- * the rest of the Pekko settings live in cohort-pekko.conf.
+ * Where the nodes of a run listen and how worker processes are started and stopped. Nodes talk Pekko Artery TCP,
+ * over TLS when {@link #tls} is enabled; the rest of the Pekko settings live in cohort-pekko.conf.
  *
  * @param host the address every node binds and advertises; 127.0.0.1 keeps a single-machine run on loopback, a
  *     multi-host deployment sets each node's own reachable address
@@ -16,6 +16,7 @@ package dev.cohort.config;
  *     declaring the run stuck
  * @param stopGraceSeconds how long stopping a worker process waits for it to leave the cluster and exit before
  *     killing it
+ * @param tls Artery over TLS with mutual authentication between nodes
  */
 public record ClusterConfig(
     String host,
@@ -24,7 +25,8 @@ public record ClusterConfig(
     int joinTimeoutSeconds,
     String workerHeap,
     int stopGraceSeconds,
-    int stepTimeoutSeconds) {
+    int stepTimeoutSeconds,
+    TlsConfig tls) {
   private static final int MAX_PORT = 65535;
 
   void validate(String path) {
@@ -36,6 +38,7 @@ public record ClusterConfig(
     Check.that(workerHeap.matches("[1-9][0-9]*[kKmMgG]?"), path + ".worker-heap",
         "must be a size as for -Xmx, e.g. 2g or 512m, got '" + workerHeap + "'");
     Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
+    tls.validate(path + ".tls");
   }
 
   private static void port(String path, int port) {

@@ -68,7 +68,7 @@ public record CohortConfig(
           bind(cohort, "train", TrainConfig.class),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
-          bind(cohort, "cluster", ClusterConfig.class));
+          bindCluster(cohort.getConfig("cluster")));
     } catch (ConfigException e) {
       throw new ConfigError("invalid config: " + e.getMessage(), e);
     }
@@ -99,6 +99,11 @@ public record CohortConfig(
   private static ModelConfig bindModel(Config model) {
     MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
     return RecordBinder.bind(model.withoutPath("moe"), ModelConfig.class, moe);
+  }
+
+  private static ClusterConfig bindCluster(Config cluster) {
+    TlsConfig tls = RecordBinder.bind(cluster.getConfig("tls"), TlsConfig.class);
+    return RecordBinder.bind(cluster.withoutPath("tls"), ClusterConfig.class, tls);
   }
 
   private static <T extends Record> T bind(Config cohort, String section, Class<T> type) {

@@ -68,6 +68,31 @@ final class BoundedSerializers {
     }
   }
 
+  /**
+   * Rows of ints, each as {@link Ints} writes it. Kryo's object-array serializer would allocate whatever row count the
+   * wire claims; here every row takes at least its one-byte length, which bounds the count.
+   */
+  static final class IntRows extends Serializer<int[][]> {
+    @Override
+    public void write(Kryo kryo, Output out, int[][] rows) {
+      out.writeVarInt(rows.length, true);
+      for (int i = 0; i < rows.length; i++) {
+        if (rows[i] == null) throw new WireFormatException("int[][] row " + i + " is null: cannot be sent");
+        out.writeVarInt(rows[i].length, true);
+        out.writeInts(rows[i], 0, rows[i].length);
+      }
+    }
+
+    @Override
+    public int[][] read(Kryo kryo, Input in, Class<? extends int[][]> type) {
+      int[][] rows = new int[Bounds.requireAvailable(in, in.readVarInt(true), Byte.BYTES, "int[][]")][];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = in.readInts(Bounds.requireAvailable(in, in.readVarInt(true), Integer.BYTES, "int[][] row"));
+      }
+      return rows;
+    }
+  }
+
   /** UTF-8 with a byte-length prefix (Kryo's String serializer sizes its buffer from an unchecked char count). */
   static final class Utf8 extends Serializer<String> {
     @Override

@@ -38,6 +38,12 @@ public class KryoSerializer extends SerializerWithStringManifest implements Byte
   /** Kryo instances kept for reuse; more are made under contention and dropped again. */
   private static final int POOL_SIZE = 16;
 
+  /**
+   * Deepest nesting of objects in a message. Ours nest at most 4 deep (a report in a message, rows in the report);
+   * the bound turns a hostile chain of nested lists into a clean rejection instead of a StackOverflowError.
+   */
+  static final int MAX_DEPTH = 16;
+
   /** First buffer for {@link #toBinary(Object)}; it grows as needed. */
   private static final int INITIAL_BUFFER_BYTES = 4096;
 
@@ -67,6 +73,7 @@ public class KryoSerializer extends SerializerWithStringManifest implements Byte
     Kryo kryo = new Kryo(new ActorRefAwareClassResolver(), null);
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
+    kryo.setMaxDepth(MAX_DEPTH);
     kryo.getContext().put(ActorRefSerializer.RESOLVER, resolvers);
     for (WireClass c : classes) c.registerWith(kryo);
     return kryo;
@@ -143,10 +150,18 @@ public class KryoSerializer extends SerializerWithStringManifest implements Byte
     try {
       return kryo.readObject(in, type);
     } catch (RuntimeException e) {
-      throw new WireFormatException("cannot decode " + manifest + " from " + size + " bytes: " + e.getMessage(), e);
+      throw new WireFormatException("cannot decode " + manifest + " from " + size + " bytes: " + reason(e), e);
     } finally {
       pool.free(kryo);
     }
+  }
+
+  /** The rule a record's constructor gave for refusing its fields, which Kryo wraps in reflection exceptions. */
+  private static String reason(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof WireFormatException) return t.getMessage();
+    }
+    return e.getMessage();
   }
 
   /** Maps every typed ActorRef implementation class to the single {@code ActorRef} registration. */

@@ -39,7 +39,7 @@ public final class WireClasses {
       WireClass.of(CoordinatorProtocol.Pong.class),
       WireClass.of(CoordinatorProtocol.ListWorkers.class),
       WireClass.of(CoordinatorProtocol.WorkerList.class),
-      WireClass.of(int[][].class),
+      WireClass.of(int[][].class, BoundedSerializers.IntRows::new),
       WireClass.of(WorkerProtocol.Assign.class),
       WireClass.of(WorkerProtocol.RunStep.class),
       WireClass.of(WorkerProtocol.ApplyUpdate.class),

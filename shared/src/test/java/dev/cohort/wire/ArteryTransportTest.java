@@ -2,12 +2,14 @@ package dev.cohort.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.typesafe.config.ConfigFactory;
 import dev.cohort.wire.TestWire.Echo;
 import dev.cohort.wire.TestWire.Echoed;
 import dev.cohort.wire.TestWire.Envelope;
 import dev.cohort.wire.TestWire.Ping;
 import dev.cohort.wire.TestWire.Pong;
 import dev.cohort.wire.TestWire.Rogue;
+import dev.cohort.wire.TestWire.Smuggled;
 import java.time.Duration;
 import java.util.Random;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two actor systems in this JVM talking Artery TCP over 127.0.0.1: every message crosses a real socket and both
- * KryoSerializer paths. The sender registers one class more than the receiver (a node from a newer build).
+ * KryoSerializer paths. The sender registers one class more than the receiver (a node from a newer build) and
+ * allows Java serialization, which the receiver, as every Cohort node, refuses.
  */
 class ArteryTransportTest {
   private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(15);
@@ -37,7 +40,9 @@ class ArteryTransportTest {
   @BeforeAll
   static void start() {
     receiver = ActorTestKit.create("receiver", TestWire.nodeConfig(TestWire.TestKryoSerializer.class));
-    sender = ActorTestKit.create("sender", TestWire.nodeConfig(TestWire.RogueKryoSerializer.class));
+    // The sender is a rogue node: one wire class more than the receiver, and Java serialization on.
+    sender = ActorTestKit.create("sender", ConfigFactory.parseString("pekko.actor.allow-java-serialization = on")
+        .withFallback(TestWire.nodeConfig(TestWire.RogueKryoSerializer.class)));
   }
 
   @AfterAll
@@ -95,6 +100,26 @@ class ArteryTransportTest {
         : FishingOutcomes.fail("delivered a message that should have been dropped: " + m));
     expectLoggedRejection(errors, "unknown wire class '" + Rogue.class.getName() + "'");
     expectLoggedRejection(errors, "cannot decode " + Envelope.class.getName());
+  }
+
+  @Test
+  void javaSerializedMessageIsDroppedAndLoggedWhileTheReceiverKeepsWorking() {
+    TestProbe<Logging.Error> errors = receiver.createTestProbe();
+    receiver.system().eventStream().tell(new EventStream.Subscribe<>(Logging.Error.class, errors.ref()));
+    TestProbe<WireMessage> delivered = receiver.createTestProbe();
+    ActorRef<Object> remoteService = remoteService(delivered).unsafeUpcast();
+    TestProbe<WireMessage> replies = sender.createTestProbe();
+    int readsBefore = Smuggled.READS.get();
+
+    remoteService.tell(new Smuggled("Java-serialized"));
+    remoteService.tell(new Ping(2, replies.ref()));
+
+    replies.expectMessage(REPLY_TIMEOUT, new Pong(2));
+    delivered.fishForMessage(REPLY_TIMEOUT, m -> m instanceof Ping
+        ? FishingOutcomes.complete()
+        : FishingOutcomes.fail("delivered a message that should have been dropped: " + m));
+    expectLoggedRejection(errors, "Java serialization");
+    assertEquals(readsBefore, Smuggled.READS.get(), "the receiver ran the smuggled class's readObject");
   }
 
   /** Artery logs a message it cannot deserialize as an error carrying the serializer's exception. */

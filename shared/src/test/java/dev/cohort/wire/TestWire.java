@@ -2,6 +2,9 @@ package dev.cohort.wire;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -43,6 +46,22 @@ final class TestWire {
 
   /** Registered only by {@link RogueKryoSerializer}: stands for a class the receiving node does not know. */
   record Rogue(String text) implements WireMessage {}
+
+  /** Serializable but no WireMessage: only Java serialization could carry it. Counts how often it is read. */
+  static final class Smuggled implements Serializable {
+    private static final long serialVersionUID = 1L;
+    static final AtomicInteger READS = new AtomicInteger();
+    final String text;
+
+    Smuggled(String text) {
+      this.text = text;
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      READS.incrementAndGet();
+      in.defaultReadObject();
+    }
+  }
 
   static final List<WireClass> CLASSES = concat(WireClasses.ALL, List.of(
       WireClass.of(Sample.class), WireClass.of(WithTensor.class), WireClass.of(WithRef.class),

@@ -18,6 +18,8 @@ import dev.cohort.protocol.WorkerProtocol.Stop;
 import dev.cohort.protocol.WorkerProtocol.Tensor;
 import dev.cohort.protocol.WorkerProtocol.TensorPart;
 import dev.cohort.wire.ChunkAssembler;
+import dev.cohort.wire.TensorPayload;
+import dev.cohort.wire.WireFormatException;
 import dev.cohort.worker.collective.ActorExchange;
 import dev.cohort.worker.collective.RingAllReduce;
 import dev.cohort.worker.collective.TensorKey;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -150,7 +153,16 @@ public final class Worker {
         })
         .onMessage(TensorPart.class, t -> {
           if (t.epoch() != run.assign().epoch()) return dropStray(context, "tensor part of epoch " + t.epoch());
-          run.chunks().add(t.chunk()).ifPresent(payload -> run.exchange()
+          Optional<TensorPayload> whole;
+          try {
+            whole = run.chunks().add(t.chunk());
+          } catch (WireFormatException e) {
+            // A part that contradicts its transfer (duplicate, other header, over the reassembly budget) cannot be
+            // repaired here; dropping it keeps the worker serving and the step fails by its timeout instead.
+            context.getLog().error("dropped tensor part from {}: {}", t.from(), e.getMessage());
+            return Behaviors.same();
+          }
+          whole.ifPresent(payload -> run.exchange()
               .deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), payload));
           return Behaviors.same();
         })
