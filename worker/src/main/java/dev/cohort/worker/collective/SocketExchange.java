@@ -46,6 +46,7 @@ public final class SocketExchange implements WorkerExchange {
   private final String dataAddress;
   private final Mailbox inbox = new Mailbox();
   private final ConcurrentMap<WorkerId, PeerLink> links = new ConcurrentHashMap<>();
+  private final ConcurrentMap<WorkerId, HostPort> addresses = new ConcurrentHashMap<>();
   private final Thread acceptor;
   private volatile boolean closed;
 
@@ -91,15 +92,31 @@ public final class SocketExchange implements WorkerExchange {
   @Override
   public void connect(Map<WorkerId, String> dataAddresses) {
     dataAddresses.forEach((peer, address) -> {
-      if (dials(peer)) link(peer).dial(HostPort.parse(address), sockets, SOCKET_BUFFER_BYTES);
+      if (!dials(peer)) return;
+      HostPort parsed = HostPort.parse(address);
+      addresses.put(peer, parsed);
+      link(peer).dial(parsed, sockets, SOCKET_BUFFER_BYTES);
     });
   }
 
+  /**
+   * Queues the tensor for the peer's connection and returns.
+   *
+   * @throws IllegalArgumentException if the key names another sender (the receiver would drop the connection)
+   * @throws IllegalStateException if the connection is down, or was never given the address of a peer this
+   *     worker must dial
+   */
   @Override
   public void send(WorkerId to, TensorKey key, TensorPayload payload) {
+    if (!key.from().equals(self.value())) {
+      throw new IllegalArgumentException(self + " cannot send a tensor keyed as from " + key.from());
+    }
     if (to.equals(self)) {
       inbox.deliver(key, payload);
       return;
+    }
+    if (dials(to) && !addresses.containsKey(to)) {
+      throw new IllegalStateException("no data address for " + to + ": the exchange was not connected to it");
     }
     link(to).send(TensorFrames.header(key, payload), payload.data());
   }
@@ -174,6 +191,7 @@ public final class SocketExchange implements WorkerExchange {
       if (peer.equals(self) || dials(peer)) {
         throw new WireFormatException(peer + " dialled " + self + ", but the worker whose id sorts first dials");
       }
+      Thread.currentThread().setName("cohort-data-read-" + peer.value());
       socket.setSoTimeout(0);
       if (closed || !link(peer).accept(socket, in)) {
         throw new WireFormatException("a second connection from " + peer + " (or the exchange is closed)");

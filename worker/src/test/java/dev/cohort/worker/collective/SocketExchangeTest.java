@@ -133,6 +133,16 @@ class SocketExchangeTest {
   }
 
   @Test
+  void aSendThatCouldNeverArriveFailsAtOnce() {
+    IllegalArgumentException spoofed = assertThrows(IllegalArgumentException.class,
+        () -> w0.send(W1, key("act", 0, W1), longs(1)));
+    assertTrue(spoofed.getMessage().contains("w1"), spoofed.getMessage());
+    IllegalStateException unknown = assertThrows(IllegalStateException.class,
+        () -> w0.send(new WorkerId("w7"), key("act", 0, W0), longs(1)));
+    assertTrue(unknown.getMessage().contains("no data address for w7"), unknown.getMessage());
+  }
+
+  @Test
   void aPeerThatCannotBeReachedMakesLaterSendsFailNamingIt() throws IOException, InterruptedException {
     int deadPort;
     try (ServerSocket probe = new ServerSocket(0)) {
