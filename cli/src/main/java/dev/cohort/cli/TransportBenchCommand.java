@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       "chunk size) with a window of unacknowledged messages, (ii) over a plain TCP",
       "socket, and (iii) through the workers' socket data plane (cluster.transport =",
       "tcp: framed tensors into the receiver's mailbox), each timed from first send to",
-      "the receiver's last acknowledgement.",
+      "the receiver's last acknowledgement; the paths take turns --repeats times and",
+      "each path's median is reported.",
       "Prints one JSON line per size (MB = 10^6 bytes), then a summary line; the",
       "target applies to the data plane workers use by default, the socket one.",
       "Exit code 1 if any byte went unacknowledged."
@@ -67,10 +68,15 @@ public final class TransportBenchCommand implements Callable<Integer> {
       description = "MiB sent per size and path before measuring (default: ${DEFAULT-VALUE}).")
   long warmupMib;
 
+  @Option(names = "--repeats", defaultValue = "" + TransportSettings.DEFAULT_REPEATS,
+      description = "Measurements per size and path, paths taking turns; the median is reported"
+          + " (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
   @Override
   public Integer call() throws Exception {
     TransportSettings settings = new TransportSettings(sizes, volumeMib * TransportSettings.MIB, window,
-        chunkKib * TransportSettings.KIB, warmupMib * TransportSettings.MIB);
+        chunkKib * TransportSettings.KIB, warmupMib * TransportSettings.MIB, repeats);
     PrintWriter out = spec.commandLine().getOut();
     TransportReport report = TransportBenchmark.run(settings, result -> {
       out.println(json(line(result)));
@@ -107,6 +113,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
     summary.put("volumeBytes", settings.volumeBytes());
     summary.put("window", settings.window());
     summary.put("chunkBytes", settings.chunkBytes());
+    summary.put("repeats", settings.repeats());
     summary.put("minRatioFrom1MiB", Double.isNaN(minRatio) ? null : round(minRatio));
     summary.put("minSocketRatioFrom1MiB", Double.isNaN(minSocketRatio) ? null : round(minSocketRatio));
     summary.put("targetRatio", TARGET_RATIO);

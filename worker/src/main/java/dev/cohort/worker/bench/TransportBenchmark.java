@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -26,7 +28,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * receives. For each tensor size it moves the same volume (i) as Artery messages carrying {@code TensorPayload}s
  * (or {@code TensorChunk}s above the chunk budget) with a bounded window of unacknowledged messages, (ii) over
  * a plain loopback TCP socket, and (iii) through the workers' socket data plane ({@link SocketPath}), timing each
- * from first send to the receiver's last acknowledgement.
+ * from first send to the receiver's last acknowledgement. The three take turns, {@code repeats} times per size, and
+ * each path's median is reported.
  */
 public final class TransportBenchmark {
   private TransportBenchmark() {}
@@ -53,7 +56,8 @@ public final class TransportBenchmark {
         Paths paths = new Paths(system, receiver, peer.rawPort(), data);
         for (int size : settings.payloadSizes()) measure(paths, settings, size, settings.warmupBytes());
         for (int size : settings.payloadSizes()) {
-          SizeResult result = measure(paths, settings, size, settings.volumeBytes());
+          SizeResult result = median(size, settings.repeats(), () -> measure(paths, settings, size,
+              settings.volumeBytes()));
           results.add(result);
           onResult.accept(result);
         }
@@ -87,6 +91,26 @@ public final class TransportBenchmark {
         new TensorPayload(DType.F32, new long[] {size / Float.BYTES}, bytes), tensors, timeout(size, tensors));
     return new SizeResult(size, tensors, artery.messages(), artery.tensorsReassembled(), artery.measurement(), raw,
         sockets);
+  }
+
+  /** One measurement of all three paths. */
+  private interface Round {
+    SizeResult measure() throws IOException, InterruptedException;
+  }
+
+  /** {@code repeats} rounds of all three paths; for each path the round with its median throughput. */
+  private static SizeResult median(int size, int repeats, Round round) throws IOException, InterruptedException {
+    List<SizeResult> rounds = new ArrayList<>();
+    for (int i = 0; i < repeats; i++) rounds.add(round.measure());
+    SizeResult artery = medianBy(rounds, r -> r.artery().megabytesPerSecond());
+    SizeResult raw = medianBy(rounds, r -> r.rawTcp().megabytesPerSecond());
+    SizeResult sockets = medianBy(rounds, r -> r.sockets().megabytesPerSecond());
+    return new SizeResult(size, artery.tensors(), artery.arteryMessages(), artery.tensorsReassembled(),
+        artery.artery(), raw.rawTcp(), sockets.sockets());
+  }
+
+  private static SizeResult medianBy(List<SizeResult> rounds, ToDoubleFunction<SizeResult> throughput) {
+    return rounds.stream().sorted(Comparator.comparingDouble(throughput)).toList().get(rounds.size() / 2);
   }
 
   private static Duration timeout(int size, long tensors) {

@@ -22,7 +22,7 @@ class TransportBenchmarkTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void everyByteIsAcknowledgedOnEveryPathAndThePeerIsGoneAfterwards() throws Exception {
-    TransportSettings settings = new TransportSettings(List.of(WHOLE, CHUNKED), VOLUME, WINDOW, CHUNK, VOLUME);
+    TransportSettings settings = new TransportSettings(List.of(WHOLE, CHUNKED), VOLUME, WINDOW, CHUNK, VOLUME, 1);
     List<SizeResult> reported = new ArrayList<>();
 
     TransportReport report = TransportBenchmark.run(settings, reported::add);
