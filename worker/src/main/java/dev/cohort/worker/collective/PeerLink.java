@@ -69,9 +69,7 @@ final class PeerLink {
     if (!started.compareAndSet(false, true)) return;
     start("cohort-data-write-" + peer.value(), () -> {
       try {
-        Socket s = sockets.clients().createSocket();
-        SocketExchange.configure(s, bufferBytes);
-        s.connect(new InetSocketAddress(address.host(), address.port()), (int) CONNECT_TIMEOUT.toMillis());
+        Socket s = connect(address, sockets, bufferBytes);
         if (!attach(s)) return;
         DataOutputStream out = output(s);
         TensorFrames.writeHello(out, self);
@@ -83,6 +81,18 @@ final class PeerLink {
         down("cannot connect to " + address + ": " + e);
       }
     });
+  }
+
+  private static Socket connect(HostPort address, DataSockets sockets, int bufferBytes) throws IOException {
+    Socket s = sockets.clients().createSocket();
+    try {
+      SocketExchange.configure(s, bufferBytes);
+      s.connect(new InetSocketAddress(address.host(), address.port()), (int) CONNECT_TIMEOUT.toMillis());
+      return s;
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
   }
 
   /**
