@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -124,13 +125,22 @@ public final class Coordinator {
           .build();
     }
 
-    /** Sent Assign to every worker of the placement; waiting for each one's Ready. */
-    Behavior<Command> assigning(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+    /**
+     * Sent Assign to every worker of the placement; waiting for each one's Ready.
+     *
+     * @param dataAddresses the data addresses of the workers that are ready, by worker id
+     */
+    Behavior<Command> assigning(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
+        SortedMap<String, String> dataAddresses) {
       return running(live, state)
           .onMessage(Ready.class, ready -> {
             if (!state.expects(ready.runId(), ready.epoch(), state.step(), RunState.Phase.ASSIGNING)) return stray(ready);
             RunState next = state.answeredBy(ready.workerId());
-            return next.everyoneAnswered() ? startStep(live, next, next.step()) : assigning(live, next);
+            SortedMap<String, String> addresses = new TreeMap<>(dataAddresses);
+            addresses.put(ready.workerId(), ready.dataAddress());
+            return next.everyoneAnswered()
+                ? startStep(live, next, next.step(), List.copyOf(addresses.values()))
+                : assigning(live, next, addresses);
           })
           .build();
     }
@@ -174,14 +184,15 @@ public final class Coordinator {
       metrics = new MetricsLog(run.directory().metrics(), 0);
       RunState state = RunState.assigning(run, placement, assigned, 0);
       armTimer(state);
-      return assigning(workers, state);
+      return assigning(workers, state, new TreeMap<>());
     }
 
+    /** @param dataAddresses every worker's data address by ascending id on an epoch's first step, else none */
     private Behavior<Command> startStep(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
-        long step) {
+        long step, List<String> dataAddresses) {
       RunState next = state.startStep(step, System.nanoTime());
       next.workers().values().forEach(w -> w.tell(
-          new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step)));
+          new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step, dataAddresses)));
       armTimer(next);
       return stepping(live, next);
     }
@@ -214,7 +225,7 @@ public final class Coordinator {
           !Double.isFinite(summary.gradNorm()), stepMs, tokens * 1000.0 / stepMs, state.reports());
       metrics.write(line);
       run.listener().onStep(line, train.steps());
-      if (state.step() + 1 < train.steps()) return startStep(live, state, state.step() + 1);
+      if (state.step() + 1 < train.steps()) return startStep(live, state, state.step() + 1, List.of());
       stopWorkers(state);
       run.listener().onFinished();
       return tracking(live, null);

@@ -16,6 +16,11 @@ package dev.cohort.config;
  *     declaring the run stuck
  * @param stopGraceSeconds how long stopping a worker process waits for it to leave the cluster and exit before
  *     killing it
+ * @param transport how workers send each other tensors: "tcp" (a socket per pair of workers, the tensor's bytes
+ *     as they are: several times Artery's throughput) or "artery" (as Pekko messages, beside the control messages);
+ *     the control messages always go over Artery
+ * @param dataPort the port of a worker's tensor socket with transport "tcp", bound on {@code host} (0: any free
+ *     port, sent to the peers through the coordinator; a fixed port allows only one worker per host)
  * @param tls Artery over TLS with mutual authentication between nodes
  */
 public record ClusterConfig(
@@ -26,8 +31,12 @@ public record ClusterConfig(
     String workerHeap,
     int stopGraceSeconds,
     int stepTimeoutSeconds,
+    String transport,
+    int dataPort,
     TlsConfig tls) {
   private static final int MAX_PORT = 65535;
+  public static final String TCP = "tcp";
+  public static final String ARTERY = "artery";
 
   void validate(String path) {
     Check.that(!host.isBlank(), path + ".host", "must name a host or IP address");
@@ -38,6 +47,9 @@ public record ClusterConfig(
     Check.that(workerHeap.matches("[1-9][0-9]*[kKmMgG]?"), path + ".worker-heap",
         "must be a size as for -Xmx, e.g. 2g or 512m, got '" + workerHeap + "'");
     Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
+    Check.that(transport.equals(TCP) || transport.equals(ARTERY), path + ".transport",
+        "must be " + TCP + " or " + ARTERY + ", got '" + transport + "'");
+    port(path + ".data-port", dataPort);
     tls.validate(path + ".tls");
   }
 

@@ -25,8 +25,12 @@ public final class CoordinatorProtocol {
   /** A worker's answer to {@link WorkerProtocol.Ping}. */
   public record Pong(long id, String workerId) implements Command, WireMessage {}
 
-  /** A worker built its slice for placement {@code epoch} and waits for steps. */
-  public record Ready(String runId, long epoch, String workerId) implements Command, WireMessage {}
+  /**
+   * A worker built its slice for placement {@code epoch} and waits for steps.
+   *
+   * @param dataAddress where the other workers send it tensors (HOST:PORT), "" when tensors travel over Artery
+   */
+  public record Ready(String runId, long epoch, String workerId, String dataAddress) implements Command, WireMessage {}
 
   /** A worker's forward and backward of step {@code step} are done and its gradients reduced. */
   public record Gradients(String runId, long epoch, long step, String workerId, StepReport report)

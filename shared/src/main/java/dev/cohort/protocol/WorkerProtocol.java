@@ -44,8 +44,18 @@ public final class WorkerProtocol {
     }
   }
 
-  /** Run forward and backward of every micro-batch this worker owns in step {@code step}, then reduce gradients. */
-  public record RunStep(String runId, long epoch, long step) implements Command, WireMessage {}
+  /**
+   * Run forward and backward of every micro-batch this worker owns in step {@code step}, then reduce gradients.
+   *
+   * @param dataAddresses on the first step of a placement epoch, every worker's {@link CoordinatorProtocol.Ready}
+   *     data address, in ascending order of worker id; empty on later steps (the workers are connected by then)
+   */
+  public record RunStep(String runId, long epoch, long step, List<String> dataAddresses)
+      implements Command, WireMessage {
+    public RunStep {
+      dataAddresses = List.copyOf(dataAddresses);
+    }
+  }
 
   /** Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm). */
   public record ApplyUpdate(String runId, long epoch, long step, double lr, double gradScale)

@@ -27,7 +27,8 @@ class ClusterSettingsTest {
 
   @Test
   void defaultsKeepEveryNodeOnLoopbackWithTheCoordinatorOnAKnownPort() {
-    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, new TlsConfig(false, "", "", "", "")),
+    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, "tcp", 0,
+        new TlsConfig(false, "", "", "", "")),
         DEFAULTS);
   }
 
@@ -36,6 +37,14 @@ class ClusterSettingsTest {
     ConfigError error = assertThrows(ConfigError.class,
         () -> CohortConfig.load(null, List.of("cluster.worker-port = 70000")));
     assertTrue(error.getMessage().contains("cohort.cluster.worker-port"), error.getMessage());
+  }
+
+  @Test
+  void anUnknownTransportIsRejectedNamingTheKeyAndTheChoices() {
+    ConfigError error = assertThrows(ConfigError.class,
+        () -> CohortConfig.load(null, List.of("cluster.transport = udp")));
+    assertTrue(error.getMessage().contains("cohort.cluster.transport"), error.getMessage());
+    assertTrue(error.getMessage().contains("tcp or artery"), error.getMessage());
   }
 
   @Test

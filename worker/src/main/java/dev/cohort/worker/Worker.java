@@ -1,6 +1,8 @@
 package dev.cohort.worker;
 
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.cluster.TlsContexts;
+import dev.cohort.config.ClusterConfig;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
@@ -21,8 +23,11 @@ import dev.cohort.wire.ChunkAssembler;
 import dev.cohort.wire.TensorPayload;
 import dev.cohort.wire.WireFormatException;
 import dev.cohort.worker.collective.ActorExchange;
+import dev.cohort.worker.collective.DataSockets;
 import dev.cohort.worker.collective.RingAllReduce;
+import dev.cohort.worker.collective.SocketExchange;
 import dev.cohort.worker.collective.TensorKey;
+import dev.cohort.worker.collective.WorkerExchange;
 import dev.cohort.worker.stage.StageEngine;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,7 +52,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 public final class Worker {
   private Worker() {}
 
-  private record Built(Assign assign, StageEngine engine, ActorExchange exchange, Throwable error)
+  private record Built(Assign assign, StageEngine engine, WorkerExchange exchange, Throwable error)
       implements Internal {}
 
   private record StepDone(RunStep request, StepReport report, Throwable error) implements Internal {}
@@ -55,7 +60,7 @@ public final class Worker {
   private record UpdateDone(ApplyUpdate request, Throwable error) implements Internal {}
 
   /** What a worker holds while it serves a run. */
-  private record Serving(Assign assign, StageEngine engine, ActorExchange exchange, ChunkAssembler chunks) {
+  private record Serving(Assign assign, StageEngine engine, WorkerExchange exchange, ChunkAssembler chunks) {
     boolean current(String runId, long epoch) {
       return assign.runId().equals(runId) && assign.epoch() == epoch;
     }
@@ -75,7 +80,8 @@ public final class Worker {
     return Behaviors.receive(Command.class)
         .onMessage(Ping.class, ping -> pong(ping, workerId))
         .onMessage(Assign.class, assign -> {
-          context.pipeToSelf(CompletableFuture.supplyAsync(() -> build(assign, workerId), engineThread),
+          String host = context.getSystem().address().getHost().orElseThrow();
+          context.pipeToSelf(CompletableFuture.supplyAsync(() -> build(assign, workerId, host), engineThread),
               (built, error) -> error == null ? built : new Built(assign, null, null, error));
           return Behaviors.same();
         })
@@ -86,17 +92,37 @@ public final class Worker {
         .build();
   }
 
-  private static Built build(Assign assign, String workerId) {
+  /** @param host this node's cluster host, where a socket data plane listens */
+  private static Built build(Assign assign, String workerId, String host) {
     CohortConfig config = CohortConfig.fromHocon(
         ConfigFactory.parseString(assign.configHocon()).getConfig(CohortConfig.ROOT));
     List<WorkerId> ids = assign.workerIds().stream().map(WorkerId::new).toList();
     Placement placement = PlacementPlanner.plan(config.model(), config.parallel(), ids, assign.epoch());
     Map<String, ActorRef<Command>> peers = new HashMap<>();
     for (int i = 0; i < ids.size(); i++) peers.put(assign.workerIds().get(i), assign.workers().get(i));
-    ActorExchange exchange = new ActorExchange(new WorkerId(workerId), peers);
+    WorkerExchange exchange = config.cluster().transport().equals(ClusterConfig.TCP)
+        ? SocketExchange.open(new WorkerId(workerId), host, config.cluster().dataPort(), dataSockets(config.cluster()))
+        : new ActorExchange(new WorkerId(workerId), peers);
     Duration timeout = Duration.ofSeconds(config.cluster().stepTimeoutSeconds());
-    StageEngine engine = new StageEngine(config, placement, exchange, new RingAllReduce(exchange, timeout), timeout);
-    return new Built(assign, engine, exchange, null);
+    try {
+      StageEngine engine = new StageEngine(config, placement, exchange, new RingAllReduce(exchange, timeout), timeout);
+      return new Built(assign, engine, exchange, null);
+    } catch (RuntimeException e) {
+      exchange.close();
+      throw e;
+    }
+  }
+
+  /** The data addresses of a first RunStep, which come in ascending order of worker id, by worker. */
+  private static Map<WorkerId, String> dataAddresses(Assign assign, List<String> addresses) {
+    List<String> ids = assign.workerIds().stream().sorted().toList();
+    if (addresses.size() != ids.size()) {
+      throw new IllegalArgumentException(addresses.size() + " data addresses for the " + ids.size()
+          + " workers of run " + assign.runId());
+    }
+    Map<WorkerId, String> byWorker = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) byWorker.put(new WorkerId(ids.get(i)), addresses.get(i));
+    return byWorker;
   }
 
   private static Behavior<Command> onBuilt(ActorContext<Command> context, String workerId,
@@ -108,7 +134,8 @@ public final class Worker {
           "building the model slice failed: " + built.error()));
       return Behaviors.same();
     }
-    assign.coordinator().tell(new CoordinatorProtocol.Ready(assign.runId(), assign.epoch(), workerId));
+    assign.coordinator().tell(
+        new CoordinatorProtocol.Ready(assign.runId(), assign.epoch(), workerId, built.exchange().dataAddress()));
     return serving(context, workerId, engineThread,
         new Serving(assign, built.engine(), built.exchange(), new ChunkAssembler()));
   }
@@ -121,6 +148,14 @@ public final class Worker {
         .onMessage(RunStep.class, request -> {
           if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
           run.exchange().dropBefore(request.step());
+          if (!request.dataAddresses().isEmpty()) {
+            try {
+              run.exchange().connect(dataAddresses(run.assign(), request.dataAddresses()));
+            } catch (RuntimeException e) {
+              coordinator.tell(failed(context, run, workerId, "connecting to the other workers", e));
+              return Behaviors.same();
+            }
+          }
           context.pipeToSelf(CompletableFuture.supplyAsync(() -> run.engine().runStep(request.step()), engineThread),
               (report, error) -> new StepDone(request, report, error));
           return Behaviors.same();
@@ -166,7 +201,7 @@ public final class Worker {
               .deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), payload));
           return Behaviors.same();
         })
-        .onMessage(Stop.class, stop -> stop(context, run.engine(), engineThread))
+        .onMessage(Stop.class, stop -> stop(context, run, engineThread))
         .build();
   }
 
@@ -188,12 +223,22 @@ public final class Worker {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> stop(ActorContext<Command> context, StageEngine engine,
-      ExecutorService engineThread) {
-    if (engine != null) engineThread.execute(engine::close);
+  /** @param run what the worker serves, null when idle */
+  private static Behavior<Command> stop(ActorContext<Command> context, Serving run, ExecutorService engineThread) {
+    if (run != null) {
+      engineThread.execute(() -> {
+        run.engine().close();
+        run.exchange().close();
+      });
+    }
     engineThread.shutdown();
     context.getLog().info("stopping: the run is over");
     context.getSystem().terminate();
     return Behaviors.stopped();
+  }
+
+  /** Tensors travel under the same mutual TLS as Artery when it is on, so the data plane is no weaker link. */
+  private static DataSockets dataSockets(ClusterConfig cluster) {
+    return cluster.tls().enabled() ? DataSockets.tls(TlsContexts.fromConfig(cluster.tls())) : DataSockets.plain();
   }
 }

@@ -22,17 +22,20 @@ final class PeerProcess implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration EXIT_GRACE = Duration.ofSeconds(10);
   private static final String READY = "READY ";
+  private static final int READY_FIELDS = 4;
   /** Heap for in-flight and reassembling tensors; the default (a quarter of RAM) would be fine but is greedy. */
   private static final String PEER_HEAP = "-Xmx2g";
 
   private final Process process;
   private final String receiverPath;
   private final int rawPort;
+  private final String dataAddress;
 
-  private PeerProcess(Process process, String receiverPath, int rawPort) {
+  private PeerProcess(Process process, String receiverPath, int rawPort, String dataAddress) {
     this.process = process;
     this.receiverPath = receiverPath;
     this.rawPort = rawPort;
+    this.dataAddress = dataAddress;
   }
 
   static PeerProcess start() throws IOException, InterruptedException {
@@ -42,14 +45,17 @@ final class PeerProcess implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
       String[] ready = awaitReady(process).split(" ");
-      return new PeerProcess(process, ready[1], Integer.parseInt(ready[2]));
+      return new PeerProcess(process, ready[1], Integer.parseInt(ready[2]), ready[3]);
     } catch (IOException | InterruptedException | RuntimeException e) {
       end(process);
       throw e;
     }
   }
 
-  /** Reads the peer's stdout on a daemon thread until "READY receiverPath rawPort"; forwards the rest to stderr. */
+  /**
+   * Reads the peer's stdout on a daemon thread until "READY receiverPath rawPort dataAddress"; forwards the rest to
+   * stderr.
+   */
   private static String awaitReady(Process process) throws IOException, InterruptedException {
     CompletableFuture<String> ready = new CompletableFuture<>();
     Thread reader = new Thread(() -> forwardOutput(process, ready), "transport-peer-output");
@@ -68,7 +74,7 @@ final class PeerProcess implements AutoCloseable {
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
-        if (!ready.isDone() && line.startsWith(READY) && line.split(" ").length == 3) ready.complete(line);
+        if (!ready.isDone() && line.startsWith(READY) && line.split(" ").length == READY_FIELDS) ready.complete(line);
         else System.err.println("[transport-peer] " + line);
       }
     } catch (IOException e) {
@@ -84,6 +90,11 @@ final class PeerProcess implements AutoCloseable {
 
   int rawPort() {
     return rawPort;
+  }
+
+  /** Where the peer's {@link SocketPath} exchange listens. */
+  String dataAddress() {
+    return dataAddress;
   }
 
   long pid() {

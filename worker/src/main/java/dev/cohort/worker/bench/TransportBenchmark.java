@@ -1,18 +1,24 @@
 package dev.cohort.worker.bench;
 
+import dev.cohort.wire.DType;
+import dev.cohort.wire.TensorPayload;
 import dev.cohort.worker.bench.TransportProtocol.ToReceiver;
 import dev.cohort.worker.bench.TransportSender.Outcome;
+import dev.cohort.worker.collective.SocketExchange;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,8 +26,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Tensor transport throughput between two worker JVMs: this JVM sends, a {@link TransportPeer} JVM it starts
  * receives. For each tensor size it moves the same volume (i) as Artery messages carrying {@code TensorPayload}s
- * (or {@code TensorChunk}s above the chunk budget) with a bounded window of unacknowledged messages, and (ii) over
- * a plain loopback TCP socket, timing each from first send to the receiver's last acknowledgement.
+ * (or {@code TensorChunk}s above the chunk budget) with a bounded window of unacknowledged messages, (ii) over
+ * a plain loopback TCP socket, and (iii) through the workers' socket data plane ({@link SocketPath}), timing each
+ * from first send to the receiver's last acknowledgement. The three take turns, {@code repeats} times per size, and
+ * each path's median is reported.
  */
 public final class TransportBenchmark {
   private TransportBenchmark() {}
@@ -43,13 +51,13 @@ public final class TransportBenchmark {
       peerPid = peer.pid();
       ActorSystem<TransportSender.Command> system =
           ActorSystem.create(TransportSender.create(), "transport-sender", TransportBenchConfig.load());
-      try {
+      try (SocketExchange data = SocketPath.openSender(peer.dataAddress())) {
         ActorRef<ToReceiver> receiver = ActorRefResolver.get(system).resolveActorRef(peer.receiverPath());
+        Paths paths = new Paths(system, receiver, peer.rawPort(), data);
+        for (int size : settings.payloadSizes()) measure(paths, settings, size, settings.warmupBytes());
         for (int size : settings.payloadSizes()) {
-          measure(system, receiver, peer.rawPort(), settings, size, settings.warmupBytes());
-        }
-        for (int size : settings.payloadSizes()) {
-          SizeResult result = measure(system, receiver, peer.rawPort(), settings, size, settings.volumeBytes());
+          SizeResult result = median(size, settings.repeats(), () -> measure(paths, settings, size,
+              settings.volumeBytes()));
           results.add(result);
           onResult.accept(result);
         }
@@ -61,21 +69,59 @@ public final class TransportBenchmark {
     return new TransportReport(peerPid, loadBefore, systemLoad(), results);
   }
 
-  /** Both paths for one size; a zero volume (no warm-up) sends nothing. */
-  private static SizeResult measure(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver,
-      int rawPort, TransportSettings settings, int size, long volumeBytes) throws IOException, InterruptedException {
+  /** Where each path sends; {@code runs} numbers the socket path's runs. */
+  private record Paths(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver, int rawPort,
+      SocketExchange data, AtomicLong runs) {
+    Paths(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver, int rawPort,
+        SocketExchange data) {
+      this(system, receiver, rawPort, data, new AtomicLong());
+    }
+  }
+
+  /** The three paths for one size, in the same conditions; a zero volume (no warm-up) sends nothing. */
+  private static SizeResult measure(Paths paths, TransportSettings settings, int size, long volumeBytes)
+      throws IOException, InterruptedException {
     long tensors = TransportSettings.tensorsFor(volumeBytes, size);
-    if (tensors == 0) return new SizeResult(size, 0, 0, 0, new Measurement(0, 0, 0), new Measurement(0, 0, 0));
-    Outcome artery = overArtery(system, receiver, settings, size, tensors);
-    Measurement raw = RawTcp.send(rawPort, randomBytes(size), tensors);
-    return new SizeResult(size, tensors, artery.messages(), artery.tensorsReassembled(), artery.measurement(), raw);
+    Measurement none = new Measurement(0, 0, 0);
+    if (tensors == 0) return new SizeResult(size, 0, 0, 0, none, none, none);
+    Outcome artery = overArtery(paths.system(), paths.receiver(), settings, size, tensors);
+    byte[] bytes = randomBytes(size);
+    Measurement raw = RawTcp.send(paths.rawPort(), bytes, tensors);
+    Measurement sockets = SocketPath.send(paths.data(), paths.runs().getAndIncrement(),
+        new TensorPayload(DType.F32, new long[] {size / Float.BYTES}, bytes), tensors, timeout(size, tensors));
+    return new SizeResult(size, tensors, artery.messages(), artery.tensorsReassembled(), artery.measurement(), raw,
+        sockets);
+  }
+
+  /** One measurement of all three paths. */
+  private interface Round {
+    SizeResult measure() throws IOException, InterruptedException;
+  }
+
+  /** {@code repeats} rounds of all three paths; for each path the round with its median throughput. */
+  private static SizeResult median(int size, int repeats, Round round) throws IOException, InterruptedException {
+    List<SizeResult> rounds = new ArrayList<>();
+    for (int i = 0; i < repeats; i++) rounds.add(round.measure());
+    SizeResult artery = medianBy(rounds, r -> r.artery().megabytesPerSecond());
+    SizeResult raw = medianBy(rounds, r -> r.rawTcp().megabytesPerSecond());
+    SizeResult sockets = medianBy(rounds, r -> r.sockets().megabytesPerSecond());
+    return new SizeResult(size, artery.tensors(), artery.arteryMessages(), artery.tensorsReassembled(),
+        artery.artery(), raw.rawTcp(), sockets.sockets());
+  }
+
+  private static SizeResult medianBy(List<SizeResult> rounds, ToDoubleFunction<SizeResult> throughput) {
+    return rounds.stream().sorted(Comparator.comparingDouble(throughput)).toList().get(rounds.size() / 2);
+  }
+
+  private static Duration timeout(int size, long tensors) {
+    return BASE_TIMEOUT.plusMillis((long) (tensors * size / SLOWEST_BYTES_PER_SECOND * 1000));
   }
 
   private static Outcome overArtery(ActorSystem<TransportSender.Command> system, ActorRef<ToReceiver> receiver,
       TransportSettings settings, int size, long tensors) throws IOException, InterruptedException {
     CompletableFuture<Outcome> done = new CompletableFuture<>();
     system.tell(new TransportSender.Start(receiver, size, tensors, settings.window(), settings.chunkBytes(), done));
-    Duration timeout = BASE_TIMEOUT.plusMillis((long) (tensors * size / SLOWEST_BYTES_PER_SECOND * 1000));
+    Duration timeout = timeout(size, tensors);
     try {
       return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

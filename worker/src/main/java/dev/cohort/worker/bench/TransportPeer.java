@@ -1,5 +1,6 @@
 package dev.cohort.worker.bench;
 
+import dev.cohort.worker.collective.SocketExchange;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -7,8 +8,9 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Main of the benchmark's peer JVM: an actor system whose guardian is the {@link TransportReceiver}, and a
- * {@link RawTcp.Sink}. Prints {@code READY <receiver path> <raw TCP port>} once both listen. Exits when its stdin
+ * Main of the benchmark's peer JVM: an actor system whose guardian is the {@link TransportReceiver}, a
+ * {@link RawTcp.Sink} and a {@link SocketPath} peer. Prints {@code READY <receiver path> <raw TCP port> <data
+ * address>} once all three listen. Exits when its stdin
  * closes (the benchmark is done) or when the parent process, whose PID is the only argument, is gone.
  */
 public final class TransportPeer {
@@ -26,9 +28,9 @@ public final class TransportPeer {
     exitWhenGone(Long.parseLong(args[0]));
     ActorSystem<TransportProtocol.ToReceiver> system =
         ActorSystem.create(TransportReceiver.create(), "transport-peer", TransportBenchConfig.load());
-    try (RawTcp.Sink sink = new RawTcp.Sink()) {
+    try (RawTcp.Sink sink = new RawTcp.Sink(); SocketExchange data = SocketPath.startPeer()) {
       String receiver = ActorRefResolver.get(system).toSerializationFormat(system);
-      System.out.println("READY " + receiver + " " + sink.port());
+      System.out.println("READY " + receiver + " " + sink.port() + " " + data.dataAddress());
       System.out.flush();
       awaitEndOfInput();
     } finally {

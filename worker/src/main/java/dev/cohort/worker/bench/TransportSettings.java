@@ -11,10 +11,12 @@ import java.util.Locale;
  * @param volumeBytes bytes sent per size and path (rounded up to whole tensors)
  * @param window Artery messages in flight at most, chunks counted one by one
  * @param chunkBytes tensors larger than this travel as {@code TensorChunk}s of this many bytes
- * @param warmupBytes bytes sent per size and path before measuring, so the JIT has compiled both paths
+ * @param warmupBytes bytes sent per size and path before measuring, so the JIT has compiled every path
+ * @param repeats measurements per size and path, the paths taking turns; each path's median is reported, so that a
+ *     burst of load on a shared machine skews one measurement, not the comparison
  */
 public record TransportSettings(List<Integer> payloadSizes, long volumeBytes, int window, int chunkBytes,
-    long warmupBytes) {
+    long warmupBytes, int repeats) {
   public static final int KIB = 1 << 10;
   public static final int MIB = 1 << 20;
   public static final List<Integer> DEFAULT_SIZES = List.of(64 * KIB, 256 * KIB, MIB, 4 * MIB, 16 * MIB);
@@ -22,6 +24,7 @@ public record TransportSettings(List<Integer> payloadSizes, long volumeBytes, in
   public static final int DEFAULT_WINDOW = 64;
   public static final int DEFAULT_CHUNK_BYTES = TensorChunks.DEFAULT_CHUNK_BYTES;
   public static final long DEFAULT_WARMUP_BYTES = 32L * MIB;
+  public static final int DEFAULT_REPEATS = 3;
 
   /** Tensors are float32, so sizes must be whole elements. */
   private static final int ELEMENT_BYTES = Float.BYTES;
@@ -42,11 +45,12 @@ public record TransportSettings(List<Integer> payloadSizes, long volumeBytes, in
           + " bytes, got " + chunkBytes);
     }
     if (warmupBytes < 0) throw new IllegalArgumentException("warm-up must be >= 0 bytes, got " + warmupBytes);
+    if (repeats <= 0) throw new IllegalArgumentException("repeats must be > 0, got " + repeats);
   }
 
   public static TransportSettings defaults() {
     return new TransportSettings(DEFAULT_SIZES, DEFAULT_VOLUME_BYTES, DEFAULT_WINDOW, DEFAULT_CHUNK_BYTES,
-        DEFAULT_WARMUP_BYTES);
+        DEFAULT_WARMUP_BYTES, DEFAULT_REPEATS);
   }
 
   /** Whole tensors of {@code payloadBytes} needed to move at least {@code bytes}. */

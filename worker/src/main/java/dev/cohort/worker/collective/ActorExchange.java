@@ -13,7 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * The Exchange over Pekko Artery: sends are tells to the peer's Worker actor (tensors above one frame go as chunks),
  * and the Worker actor delivers what arrives into this exchange's inbox, where the engine thread waits for it.
  */
-public final class ActorExchange implements Exchange {
+public final class ActorExchange implements WorkerExchange {
   private final WorkerId self;
   private final Map<String, ActorRef<WorkerProtocol.Command>> peers;
   private final Mailbox inbox = new Mailbox();
@@ -46,13 +46,28 @@ public final class ActorExchange implements Exchange {
     return inbox.await(key, timeout);
   }
 
+  /** Tensors travel as Pekko messages to the peer's actor: there is no data address. */
+  @Override
+  public String dataAddress() {
+    return "";
+  }
+
+  /** The peers' actor references, given at construction, are all this exchange needs. */
+  @Override
+  public void connect(Map<WorkerId, String> dataAddresses) {}
+
   /** Called by the Worker actor for every tensor that arrives for this placement epoch. */
+  @Override
   public void deliver(TensorKey key, TensorPayload payload) {
     inbox.deliver(key, payload);
   }
 
-  /** Forgets tensors of steps before {@code step} that nobody will wait for (a step that failed half-way). */
+  @Override
   public void dropBefore(long step) {
     inbox.dropBefore(step);
   }
+
+  /** Holds nothing but the inbox: the actor system owns the connections. */
+  @Override
+  public void close() {}
 }

@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /**
  * Point-to-point tensor transport between the workers of one placement epoch: the only thing pipeline, expert and
- * data parallelism need from the network. Over Pekko Artery here; an NCCL implementation can replace it on GPU hosts.
+ * data parallelism need from the network. Over raw TCP sockets ({@link SocketExchange}, the default) or Pekko Artery
+ * ({@link ActorExchange}); an NCCL implementation can replace it on GPU hosts.
  * Sends never block; a receive blocks the calling (engine) thread until the tensor with that key arrives.
  */
 public interface Exchange {

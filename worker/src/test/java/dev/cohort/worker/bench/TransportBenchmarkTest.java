@@ -21,8 +21,8 @@ class TransportBenchmarkTest {
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void everyByteIsAcknowledgedOnBothPathsAndThePeerIsGoneAfterwards() throws Exception {
-    TransportSettings settings = new TransportSettings(List.of(WHOLE, CHUNKED), VOLUME, WINDOW, CHUNK, VOLUME);
+  void everyByteIsAcknowledgedOnEveryPathAndThePeerIsGoneAfterwards() throws Exception {
+    TransportSettings settings = new TransportSettings(List.of(WHOLE, CHUNKED), VOLUME, WINDOW, CHUNK, VOLUME, 1);
     List<SizeResult> reported = new ArrayList<>();
 
     TransportReport report = TransportBenchmark.run(settings, reported::add);
@@ -33,8 +33,10 @@ class TransportBenchmarkTest {
       long expectedBytes = TransportSettings.tensorsFor(VOLUME, r.payloadBytes()) * r.payloadBytes();
       assertEquals(expectedBytes, r.artery().bytesAcked(), "Artery bytes acknowledged for " + r);
       assertEquals(expectedBytes, r.rawTcp().bytesAcked(), "raw TCP bytes acknowledged for " + r);
+      assertEquals(expectedBytes, r.sockets().bytesAcked(), "socket data plane bytes acknowledged for " + r);
       assertEquals(r.tensors(), r.tensorsReassembled(), "tensors complete at the receiver for " + r);
-      assertTrue(r.artery().megabytesPerSecond() > 0 && r.rawTcp().megabytesPerSecond() > 0, r.toString());
+      assertTrue(r.artery().megabytesPerSecond() > 0 && r.rawTcp().megabytesPerSecond() > 0
+          && r.sockets().megabytesPerSecond() > 0, r.toString());
     }
     long chunksPerTensor = (CHUNKED + CHUNK - 1) / CHUNK;
     assertEquals(report.results().get(1).tensors() * chunksPerTensor, report.results().get(1).arteryMessages());

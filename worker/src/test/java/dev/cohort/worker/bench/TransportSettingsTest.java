@@ -26,7 +26,7 @@ class TransportSettingsTest {
   @Test
   void sizesMustBeWholeFloat32Elements() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new TransportSettings(List.of(1001), 1 << 20, 1, 1 << 20, 0));
+        () -> new TransportSettings(List.of(1001), 1 << 20, 1, 1 << 20, 0, 1));
     assertTrue(e.getMessage().contains("1001"), e.getMessage());
   }
 
