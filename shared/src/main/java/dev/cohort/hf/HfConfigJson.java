@@ -1,0 +1,194 @@
+package dev.cohort.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.checkpoint.DType;
+import dev.cohort.config.ModelConfig;
+import dev.cohort.config.MoeConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** config.json of each architecture from a {@link ModelConfig}, and back to Cohort's model settings. */
+final class HfConfigJson {
+  private static final String ACTIVATION = "silu";
+
+  private HfConfigJson() {}
+
+  /** @param endOfText the tokenizer's end-of-text id, GPT-2's bos and eos alike */
+  static ObjectNode write(ModelConfig model, HfArchitecture architecture, DType dtype, int endOfText) {
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    json.putArray("architectures").add(architecture.className());
+    json.put("model_type", architecture.modelType());
+    json.put("vocab_size", model.vocabSize());
+    json.put("hidden_size", model.hiddenSize());
+    json.put("num_hidden_layers", model.numLayers());
+    json.put("num_attention_heads", model.numHeads());
+    json.put("num_key_value_heads", model.numKvHeads());
+    json.put("head_dim", model.headDim());
+    json.put("hidden_act", ACTIVATION);
+    json.put("max_position_embeddings", model.maxSeqLen());
+    json.put("initializer_range", model.initStd());
+    json.put("rms_norm_eps", model.rmsNormEps());
+    json.put("rope_theta", model.ropeTheta());
+    json.putNull("rope_scaling");
+    json.put("tie_word_embeddings", model.tieEmbeddings());
+    json.put("attention_dropout", 0.0);
+    json.put("use_cache", true);
+    json.put("bos_token_id", endOfText);
+    json.put("eos_token_id", endOfText);
+    json.put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32");
+    MoeConfig moe = model.moe();
+    switch (architecture) {
+      case LLAMA -> {
+        json.put("intermediate_size", model.intermediateSize());
+        json.put("attention_bias", false);
+        json.put("mlp_bias", false);
+      }
+      case MIXTRAL -> {
+        json.put("intermediate_size", moe.expertFfnSize()); // Mixtral's intermediate_size is one expert's width
+        json.put("num_local_experts", moe.numExperts());
+        json.put("num_experts_per_tok", moe.topK());
+        json.put("router_aux_loss_coef", moe.auxLossWeight());
+        json.put("router_jitter_noise", 0.0);
+        json.put("output_router_logits", false);
+        json.putNull("sliding_window");
+      }
+      case QWEN2_MOE -> {
+        json.put("intermediate_size", model.intermediateSize()); // the dense layers' MLP
+        json.put("moe_intermediate_size", moe.expertFfnSize());
+        // Cohort's shared experts run as one merged SwiGLU: Qwen2-MoE's single shared expert of the summed width.
+        json.put("shared_expert_intermediate_size", moe.numSharedExperts() * moe.sharedExpertFfnSize());
+        json.put("num_experts", moe.numExperts());
+        json.put("num_experts_per_tok", moe.topK());
+        json.put("norm_topk_prob", moe.normalizeTopK());
+        json.put("router_aux_loss_coef", moe.auxLossWeight());
+        json.put("output_router_logits", false);
+        // Every layer is a candidate (step 1) and the dense ones are listed: any Cohort pattern fits.
+        json.put("decoder_sparse_step", 1);
+        ArrayNode dense = json.putArray("mlp_only_layers");
+        IntStream.range(0, model.numLayers()).filter(i -> !moe.isMoeLayer(i)).forEach(dense::add);
+        json.put("qkv_bias", true); // older transformers always build q/k/v biases: written as zeros
+        json.put("use_sliding_window", false);
+        json.putNull("sliding_window");
+        json.put("max_window_layers", model.numLayers());
+      }
+    }
+    return json;
+  }
+
+  /** Cohort model settings ("model.key = value" lines) describing the model of a config.json. */
+  static List<String> read(JsonNode json) {
+    HfArchitecture architecture = architectureOf(json);
+    requireRepresentable(json, architecture);
+    List<String> lines = new ArrayList<>();
+    int layers = required(json, "num_hidden_layers").asInt();
+    set(lines, "vocab-size", required(json, "vocab_size").asInt());
+    set(lines, "hidden-size", required(json, "hidden_size").asInt());
+    set(lines, "num-layers", layers);
+    set(lines, "num-heads", required(json, "num_attention_heads").asInt());
+    set(lines, "num-kv-heads", json.path("num_key_value_heads").asInt(required(json, "num_attention_heads").asInt()));
+    set(lines, "intermediate-size", required(json, "intermediate_size").asInt());
+    set(lines, "rope-theta", json.path("rope_theta").asDouble(10000.0));
+    set(lines, "rms-norm-eps", required(json, "rms_norm_eps").asDouble());
+    set(lines, "tie-embeddings", json.path("tie_word_embeddings").asBoolean(false));
+    set(lines, "max-seq-len", required(json, "max_position_embeddings").asInt());
+    set(lines, "init-std", json.path("initializer_range").asDouble(0.02));
+    set(lines, "loop.times", 1);
+    switch (architecture) {
+      case LLAMA -> set(lines, "moe.num-experts", 0);
+      case MIXTRAL -> {
+        set(lines, "moe.num-experts", required(json, "num_local_experts").asInt());
+        set(lines, "moe.top-k", required(json, "num_experts_per_tok").asInt());
+        set(lines, "moe.expert-ffn-size", required(json, "intermediate_size").asInt());
+        set(lines, "moe.num-shared-experts", 0);
+        set(lines, "moe.normalize-top-k", true);
+        setDenseLayers(lines, 0, 1);
+        set(lines, "moe.aux-loss-weight", json.path("router_aux_loss_coef").asDouble(0.0));
+      }
+      case QWEN2_MOE -> readQwen(json, layers, lines);
+    }
+    set(lines, "moe.capacity-factor", 0.0); // transformers' MoE is dropless
+    return lines;
+  }
+
+  private static void readQwen(JsonNode json, int layers, List<String> lines) {
+    int step = json.path("decoder_sparse_step").asInt(1);
+    List<Integer> denseListed = new ArrayList<>();
+    json.path("mlp_only_layers").forEach(n -> denseListed.add(n.asInt()));
+    int experts = required(json, "num_experts").asInt();
+    int[] sparse = IntStream.range(0, layers)
+        .filter(i -> !denseListed.contains(i) && experts > 0 && (i + 1) % step == 0).toArray();
+    if (sparse.length == 0) {
+      set(lines, "moe.num-experts", 0);
+      return;
+    }
+    int shared = required(json, "shared_expert_intermediate_size").asInt();
+    if (shared <= 0) throw new HfError("shared_expert_intermediate_size must be > 0, got " + shared);
+    set(lines, "moe.num-experts", experts);
+    set(lines, "moe.top-k", required(json, "num_experts_per_tok").asInt());
+    set(lines, "moe.expert-ffn-size", required(json, "moe_intermediate_size").asInt());
+    set(lines, "moe.num-shared-experts", 1);
+    set(lines, "moe.shared-expert-ffn-size", shared);
+    set(lines, "moe.shared-expert-gate", true);
+    set(lines, "moe.normalize-top-k", json.path("norm_topk_prob").asBoolean(false));
+    set(lines, "moe.aux-loss-weight", json.path("router_aux_loss_coef").asDouble(0.0));
+    int first = sparse[0];
+    int layerStep = sparse.length > 1 ? sparse[1] - sparse[0] : layers;
+    for (int i = 0; i < layers; i++) {
+      boolean ours = i >= first && (i - first) % layerStep == 0;
+      if (ours != (java.util.Arrays.binarySearch(sparse, i) >= 0)) {
+        throw new HfError("MoE layers " + java.util.Arrays.toString(sparse) + " are not a first-dense-layers + "
+            + "layer-step pattern, the only one Cohort has");
+      }
+    }
+    setDenseLayers(lines, first, layerStep);
+  }
+
+  private static void setDenseLayers(List<String> lines, int first, int step) {
+    set(lines, "moe.first-dense-layers", first);
+    set(lines, "moe.layer-step", step);
+  }
+
+  static HfArchitecture architectureOf(JsonNode json) {
+    JsonNode classes = json.path("architectures");
+    if (classes.isArray() && classes.size() > 0) return HfArchitecture.named(classes.get(0).asText());
+    return HfArchitecture.named(required(json, "model_type").asText());
+  }
+
+  /** What the three architectures can configure but Cohort does not compute. */
+  private static void requireRepresentable(JsonNode json, HfArchitecture architecture) {
+    String act = json.path("hidden_act").asText(ACTIVATION);
+    if (!act.equals(ACTIVATION)) throw new HfError("hidden_act '" + act + "': Cohort's MLPs are SwiGLU (silu)");
+    if (!json.path("rope_scaling").isMissingNode() && !json.path("rope_scaling").isNull()) {
+      throw new HfError("rope_scaling " + json.get("rope_scaling") + ": Cohort has plain RoPE only");
+    }
+    if (json.path("use_sliding_window").asBoolean(false)
+        || (architecture == HfArchitecture.MIXTRAL && !json.path("sliding_window").isNull()
+            && !json.path("sliding_window").isMissingNode())) {
+      throw new HfError("sliding-window attention: Cohort attends to the whole causal context");
+    }
+    if (json.path("attention_bias").asBoolean(false) || json.path("mlp_bias").asBoolean(false)) {
+      throw new HfError("attention_bias / mlp_bias: Cohort's projections have no bias");
+    }
+    int hidden = required(json, "hidden_size").asInt();
+    int heads = required(json, "num_attention_heads").asInt();
+    JsonNode headDim = json.path("head_dim");
+    if (!headDim.isMissingNode() && !headDim.isNull() && headDim.asInt() * heads != hidden) {
+      throw new HfError("head_dim " + headDim.asInt() + " x " + heads + " heads != hidden_size " + hidden
+          + ": Cohort's head dim is hidden_size / num_attention_heads");
+    }
+  }
+
+  private static JsonNode required(JsonNode json, String key) {
+    JsonNode value = json.get(key);
+    if (value == null || value.isNull()) throw new HfError("config.json has no '" + key + "'");
+    return value;
+  }
+
+  private static void set(List<String> lines, String key, Object value) {
+    lines.add("model." + key + " = " + value);
+  }
+}
