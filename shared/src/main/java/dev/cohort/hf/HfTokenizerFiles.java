@@ -9,15 +9,16 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The tokenizer's description beside the weights. Cohort tokenizes with JTokkit's tiktoken vocabularies; GPT-2's
- * (r50k_base) is token for token the one of Hugging Face's "openai-community/gpt2" tokenizer, so the export names
- * that tokenizer rather than re-deriving its vocab.json and merges.txt.
+ * The tokenizer beside the weights. Cohort tokenizes with JTokkit's tiktoken vocabularies; GPT-2's (r50k_base) is
+ * token for token the one of Hugging Face's "openai-community/gpt2" tokenizer, whose vocab.json and merges.txt are
+ * written here so {@code AutoTokenizer.from_pretrained(dir)} works offline. Other vocabularies get a note.
  */
 final class HfTokenizerFiles {
   static final String TOKENIZER_CONFIG = "tokenizer_config.json";
   static final String SPECIAL_TOKENS = "special_tokens_map.json";
   static final String NOTE = "TOKENIZER.md";
   private static final String END_OF_TEXT = "<|endoftext|>";
+  private static final String GPT2 = "gpt2";
   /** The Hugging Face repository whose tokenizer equals each Cohort tokenizer. */
   private static final Map<String, String> HUB_TOKENIZER = Map.of("gpt2", "openai-community/gpt2");
 
@@ -31,7 +32,10 @@ final class HfTokenizerFiles {
     special.put("unk_token", END_OF_TEXT);
     json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(SPECIAL_TOKENS).toFile(), special);
     ObjectNode config = special.deepCopy();
-    if (tokenizer.equals("gpt2")) config.put("tokenizer_class", "GPT2Tokenizer");
+    if (tokenizer.equals(GPT2)) {
+      config.put("tokenizer_class", "GPT2Tokenizer");
+      Gpt2VocabularyFiles.write(dir, END_OF_TEXT, endOfText);
+    }
     config.put("add_prefix_space", false);
     config.put("cohort_tokenizer", tokenizer);
     json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(TOKENIZER_CONFIG).toFile(), config);
@@ -42,9 +46,9 @@ final class HfTokenizerFiles {
     String hub = HUB_TOKENIZER.get(tokenizer);
     String load = hub == null
         ? "No Hugging Face tokenizer is named for it: use tiktoken's `" + tokenizer + "` encoding in Python."
-        : "Its vocabulary is exactly that of `" + hub + "`; load it with\n\n"
-            + "    tokenizer = AutoTokenizer.from_pretrained(\"" + hub + "\")\n\n"
-            + "(vocab.json and merges.txt are not copied here).";
+        : "Its vocabulary is exactly that of `" + hub + "`; vocab.json and merges.txt here are derived from it, so\n\n"
+            + "    tokenizer = AutoTokenizer.from_pretrained(\"<this directory>\")\n\n"
+            + "loads it (as does `AutoTokenizer.from_pretrained(\"" + hub + "\")`).";
     return "# Tokenizer\n\nThis model was trained by Cohort with the `" + tokenizer + "` tokenizer (JTokkit/tiktoken). "
         + load + "\nEnd of text, used as both bos and eos, is token " + endOfText + " (`" + END_OF_TEXT + "`).\n";
   }
