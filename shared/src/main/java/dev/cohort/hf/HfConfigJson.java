@@ -37,8 +37,11 @@ final class HfConfigJson {
     json.put("tie_word_embeddings", model.tieEmbeddings());
     json.put("attention_dropout", 0.0);
     json.put("use_cache", true);
-    json.put("bos_token_id", endOfText);
-    json.put("eos_token_id", endOfText);
+    // A model narrower than its tokenizer (tiny test models) cannot emit end-of-text: name no such token then.
+    for (String key : List.of("bos_token_id", "eos_token_id")) {
+      if (endOfText < model.vocabSize()) json.put(key, endOfText);
+      else json.putNull(key);
+    }
     json.put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32");
     MoeConfig moe = model.moe();
     switch (architecture) {
