@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.ModelConfig;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,6 +56,22 @@ class LoopedLayersTest {
     Transformer.Output b = new Transformer(unrolled, unrolledParams, manager).forward(tokens, null);
     assertArrayEquals(b.logits().toDoubleArray(), a.logits().toDoubleArray(), 0.0);
     assertEquals(b.moe().size(), a.moe().size());
+  }
+
+  @Test
+  void cachedDecodingOfALoopedModelKeepsOneCachePerPass() {
+    ModelConfig looped = TinyModel.config("loop.start = 0", "loop.end = 2", "loop.times = 3");
+    Transformer model = new Transformer(looped, params(looped), manager);
+    NDArray tokens = TinyModel.randomTokens(manager, looped.vocabSize(), 1, 6, 4);
+    double[] full = model.forward(tokens, null).logits().toDoubleArray();
+    List<KvCache> caches = new ArrayList<>();
+    for (int i = 0; i < model.numLayers(); i++) caches.add(new KvCache());
+    double[] prompt = model.forward(tokens.get(":, 0:5"), caches).logits().toDoubleArray();
+    double[] last = model.forward(tokens.get(":, 5:6"), caches).logits().toDoubleArray();
+    double[] incremental = new double[full.length];
+    System.arraycopy(prompt, 0, incremental, 0, prompt.length);
+    System.arraycopy(last, 0, incremental, prompt.length, last.length);
+    assertArrayEquals(full, incremental, 1e-10);
   }
 
   @Test
