@@ -39,13 +39,17 @@ final class RunCheckpoints {
     RunDirectory run = new RunDirectory(runDir);
     Config hocon = run.resumedConfig(List.of());
     CohortConfig config = CohortConfig.fromHocon(hocon);
-    List<Checkpoint> all = new CheckpointStore(run.checkpoints(), config.checkpoint().keep()).list();
-    if (all.isEmpty()) throw new CheckpointError(run.checkpoints(), "no complete checkpoint");
-    Checkpoint chosen = step == null ? all.get(all.size() - 1) : all.stream().filter(c -> c.step() == step)
-        .findFirst().orElseThrow(() -> new CheckpointError(run.checkpoints(), "no complete checkpoint of step " + step
-            + "; there are " + all.stream().map(Checkpoint::step).toList()));
+    CheckpointStore store = new CheckpointStore(run.checkpoints(), config.checkpoint().keep());
+    Checkpoint chosen = step == null ? store.latest().orElseThrow(() -> new CheckpointError(run.checkpoints(),
+        "no complete checkpoint")) : ofStep(store, step);
     Map<String, HostTensor> tensors = Safetensors.read(chosen.path(TrainerCheckpoints.MODEL)).tensors();
     return new Saved(hocon, config, chosen.step(), tensors);
+  }
+
+  private static Checkpoint ofStep(CheckpointStore store, long step) throws IOException {
+    List<Checkpoint> all = store.list();
+    return all.stream().filter(c -> c.step() == step).findFirst().orElseThrow(() -> new CheckpointError(store.dir(),
+        "no complete checkpoint of step " + step + "; there are " + all.stream().map(Checkpoint::step).toList()));
   }
 
   /** The config of a new run at {@code root}: {@code configFile} and {@code settings}, run.dir / run.name set to it. */

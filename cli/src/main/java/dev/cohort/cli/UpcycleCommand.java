@@ -75,7 +75,7 @@ public final class UpcycleCommand implements Callable<Integer> {
     ObjectNode out = new ObjectMapper().createObjectNode();
     out.put("dense_run", run.toString());
     out.put("checkpoint_step", dense.step());
-    out.put("method", method.toLowerCase(Locale.ROOT));
+    out.put("method", chosen.name().toLowerCase(Locale.ROOT));
     out.put("parameters", ModelLayout.parameterCount(created.model()));
     out.put("active_parameters", ModelLayout.activeParameterCount(created.model()));
     out.put("run", output.toString());

@@ -1,6 +1,7 @@
 package dev.cohort.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.DType;
 import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
@@ -18,7 +20,10 @@ import dev.cohort.hf.HfExport;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
+import dev.cohort.worker.train.AdamW;
+import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.TrainedModel;
+import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -66,6 +71,22 @@ class ModelCommandsTest {
     JsonNode config = json(exportedMoe.resolve(HfExport.CONFIG));
     assertEquals("MixtralForCausalLM", config.get("architectures").get(0).asText());
     assertEquals("bfloat16", config.get("torch_dtype").asText());
+  }
+
+  @Test
+  void theNewestCheckpointIsReadUnlessAStepIsNamed() throws IOException {
+    Path dense = dir.resolve("dense");
+    run("import", "--input", writeDenseHfDirectory().toString(), "--output", dense.toString());
+    CohortConfig config = CohortConfig.fromHocon(new RunDirectory(dense).resumedConfig(List.of()));
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Parameters later = Parameters.initialize(ModelLayout.of(config.model()), 77, manager, DataType.FLOAT32);
+      new TrainerCheckpoints(new RunDirectory(dense).checkpoints(), config.checkpoint().keep())
+          .save(7, later, new AdamW(config.train(), later), config);
+    }
+    assertEquals(7, RunCheckpoints.read(dense, null).step());
+    assertEquals(0, RunCheckpoints.read(dense, 0L).step());
+    CheckpointError error = assertThrows(CheckpointError.class, () -> RunCheckpoints.read(dense, 3L));
+    assertTrue(error.getMessage().contains("no complete checkpoint of step 3; there are [7, 0]"), error.getMessage());
   }
 
   @Test

@@ -24,22 +24,16 @@ public record LoopConfig(int start, int end, int times) {
    * end..numLayers-1.
    */
   public int[] schedule(int numLayers) {
+    int loopStart = looped() ? start : numLayers;
+    int loopEnd = looped() ? end : numLayers;
     int[] order = new int[effectiveDepth(numLayers)];
     int next = 0;
-    for (int i = 0; i < start(numLayers); i++) order[next++] = i;
+    for (int i = 0; i < loopStart; i++) order[next++] = i;
     for (int pass = 0; pass < Math.max(1, times); pass++) {
-      for (int i = start(numLayers); i < end(numLayers); i++) order[next++] = i;
+      for (int i = loopStart; i < loopEnd; i++) order[next++] = i;
     }
-    for (int i = end(numLayers); i < numLayers; i++) order[next++] = i;
+    for (int i = loopEnd; i < numLayers; i++) order[next++] = i;
     return order;
-  }
-
-  private int start(int numLayers) {
-    return looped() ? start : numLayers;
-  }
-
-  private int end(int numLayers) {
-    return looped() ? end : numLayers;
   }
 
   void validate(String path, int numLayers) {

@@ -8,6 +8,7 @@ import dev.cohort.checkpoint.DType;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -142,8 +143,8 @@ final class HfConfigJson {
     int layerStep = sparse.length > 1 ? sparse[1] - sparse[0] : layers;
     for (int i = 0; i < layers; i++) {
       boolean ours = i >= first && (i - first) % layerStep == 0;
-      if (ours != (java.util.Arrays.binarySearch(sparse, i) >= 0)) {
-        throw new HfError("MoE layers " + java.util.Arrays.toString(sparse) + " are not a first-dense-layers + "
+      if (ours != (Arrays.binarySearch(sparse, i) >= 0)) {
+        throw new HfError("MoE layers " + Arrays.toString(sparse) + " are not a first-dense-layers + "
             + "layer-step pattern, the only one Cohort has");
       }
     }

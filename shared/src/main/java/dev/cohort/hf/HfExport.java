@@ -61,7 +61,7 @@ public final class HfExport {
     for (ParamSpec spec : ModelLayout.of(model)) {
       HostTensor tensor = tensors.get(spec.name());
       if (tensor == null) throw new HfError("the checkpoint has no tensor '" + spec.name() + "'");
-      out.put(HfNames.toHf(spec.name(), architecture), Precision.convert(tensor, dtype));
+      out.put(HfNames.toHf(spec.name(), architecture), HostCast.convert(tensor, dtype));
       if (architecture == HfArchitecture.QWEN2_MOE && spec.name().endsWith("_proj.weight")
           && spec.name().contains(".self_attn.") && !spec.name().contains("o_proj")) {
         out.put(spec.name().replace(".weight", ".bias"), zeros(spec.shape()[0], dtype));

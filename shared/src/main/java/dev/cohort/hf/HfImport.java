@@ -2,6 +2,7 @@ package dev.cohort.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.checkpoint.DType;
 import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.SafetensorsFile;
@@ -64,7 +65,7 @@ public final class HfImport {
         throw new HfError("'" + name + "' has shape " + Arrays.toString(tensor.shape()) + ", config.json implies "
             + Arrays.toString(spec.shape()));
       }
-      out.put(mine, Precision.convert(tensor, dev.cohort.checkpoint.DType.F32));
+      out.put(mine, HostCast.convert(tensor, DType.F32));
       unused.remove(name);
     }
     for (String name : expected.keySet()) {
@@ -78,7 +79,7 @@ public final class HfImport {
   private static void requireIgnorable(String name, HostTensor tensor, ModelConfig model) {
     if (name.equals(ParamNames.LM_HEAD) && model.tieEmbeddings()) return;
     if (name.endsWith("_proj.bias")) {
-      for (float v : Precision.floats(tensor)) {
+      for (float v : HostCast.floats(tensor)) {
         if (v != 0) throw new HfError("'" + name + "' is not zero: Cohort's attention has no biases");
       }
       return;

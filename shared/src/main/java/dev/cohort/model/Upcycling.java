@@ -33,6 +33,7 @@ public final class Upcycling {
    */
   public static List<String> moeSettings(ModelConfig dense, Method method, int experts, int topK) {
     requireDense(dense);
+    if (experts < 1) throw new IllegalArgumentException("upcycling needs at least one expert, got " + experts);
     int f = dense.intermediateSize();
     if (method == Method.SPLIT && f % experts != 0) {
       throw new IllegalArgumentException("split upcycling cuts intermediate-size=" + f + " into " + experts

@@ -123,18 +123,18 @@ class HfRoundTripTest {
       float[] before = e.getValue().toFloats();
       float[] after = imported.tensors().get(e.getKey()).toFloats();
       for (int i = 0; i < before.length; i++) {
-        assertEquals(Precision.toBf16(before[i]) << 16, Float.floatToRawIntBits(after[i]), e.getKey());
+        assertEquals(HostCast.toBf16(before[i]) << 16, Float.floatToRawIntBits(after[i]), e.getKey());
       }
     }
   }
 
   @Test
   void roundingToBfloat16IsToNearestEven() {
-    assertEquals(0x3f80, Precision.toBf16(1.0f));
-    assertEquals(0x3f80, Precision.toBf16(1.0f + 0x1p-8f), "a tie goes to the even neighbour 1.0");
-    assertEquals(0x3f82, Precision.toBf16(1.0f + 3 * 0x1p-8f), "a tie goes to the even neighbour 1 + 2^-6");
-    assertEquals(0x3f81, Precision.toBf16(1.0f + 0x1p-8f + 0x1p-20f), "above the tie rounds up");
-    assertEquals(0xbf80, Precision.toBf16(-1.0f));
+    assertEquals(0x3f80, HostCast.toBf16(1.0f));
+    assertEquals(0x3f80, HostCast.toBf16(1.0f + 0x1p-8f), "a tie goes to the even neighbour 1.0");
+    assertEquals(0x3f82, HostCast.toBf16(1.0f + 3 * 0x1p-8f), "a tie goes to the even neighbour 1 + 2^-6");
+    assertEquals(0x3f81, HostCast.toBf16(1.0f + 0x1p-8f + 0x1p-20f), "above the tie rounds up");
+    assertEquals(0xbf80, HostCast.toBf16(-1.0f));
   }
 
   @Test

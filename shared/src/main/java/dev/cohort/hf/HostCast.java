@@ -10,12 +10,12 @@ import java.nio.ShortBuffer;
  * Element-type conversions done on the host, because DJL's PyTorch engine cannot hold bfloat16: float32 to bfloat16
  * rounds to nearest even (as PyTorch's .to(torch.bfloat16)), bfloat16 to float32 is exact (the top 16 bits).
  */
-public final class Precision {
+public final class HostCast {
   private static final int BF16_SHIFT = 16;
   private static final int ROUNDING_BIAS = 0x7fff;
   private static final int QUIET_NAN_BF16 = 0x7fc0;
 
-  private Precision() {}
+  private HostCast() {}
 
   /** F32, F64 or BF16 -> {@code target} (F32 or BF16). */
   public static HostTensor convert(HostTensor tensor, DType target) {
