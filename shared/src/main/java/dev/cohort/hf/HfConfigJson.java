@@ -95,7 +95,7 @@ final class HfConfigJson {
     set(lines, "num-heads", required(json, "num_attention_heads").asInt());
     set(lines, "num-kv-heads", json.path("num_key_value_heads").asInt(required(json, "num_attention_heads").asInt()));
     set(lines, "intermediate-size", required(json, "intermediate_size").asInt());
-    set(lines, "rope-theta", json.path("rope_theta").asDouble(10000.0));
+    set(lines, "rope-theta", ropeTheta(json));
     set(lines, "rms-norm-eps", required(json, "rms_norm_eps").asDouble());
     set(lines, "tie-embeddings", json.path("tie_word_embeddings").asBoolean(false));
     set(lines, "max-seq-len", required(json, "max_position_embeddings").asInt());
@@ -169,6 +169,11 @@ final class HfConfigJson {
     if (!json.path("rope_scaling").isMissingNode() && !json.path("rope_scaling").isNull()) {
       throw new HfError("rope_scaling " + json.get("rope_scaling") + ": Cohort has plain RoPE only");
     }
+    for (JsonNode type : json.path("layer_types")) {
+      if (!type.asText().equals("full_attention")) {
+        throw new HfError("layer_types has '" + type.asText() + "': Cohort attends to the whole causal context");
+      }
+    }
     if (json.path("use_sliding_window").asBoolean(false)
         || (architecture == HfArchitecture.MIXTRAL && !json.path("sliding_window").isNull()
             && !json.path("sliding_window").isMissingNode())) {
@@ -184,6 +189,17 @@ final class HfConfigJson {
       throw new HfError("head_dim " + headDim.asInt() + " x " + heads + " heads != hidden_size " + hidden
           + ": Cohort's head dim is hidden_size / num_attention_heads");
     }
+  }
+
+  /** transformers 4 writes rope_theta at the top level, transformers 5 inside rope_parameters. */
+  private static double ropeTheta(JsonNode json) {
+    JsonNode parameters = json.path("rope_parameters");
+    if (parameters.isObject()) {
+      String type = parameters.path("rope_type").asText("default");
+      if (!type.equals("default")) throw new HfError("rope_parameters.rope_type '" + type + "': Cohort has plain RoPE");
+      return required(parameters, "rope_theta").asDouble();
+    }
+    return required(json, "rope_theta").asDouble();
   }
 
   private static JsonNode required(JsonNode json, String key) {

@@ -157,6 +157,21 @@ class HfRoundTripTest {
     assertTrue(error.getMessage().contains("sliding-window"), error.getMessage());
   }
 
+  @Test
+  void transformers5RopeParametersAreRead() throws IOException {
+    ModelConfig model = tiny("rope-theta = 500000.0");
+    HfExport.write(model, hostTensors(randomParameters(model)), "gpt2", F32, dir);
+    ObjectNode json = (ObjectNode) configJson();
+    json.remove("rope_theta");
+    json.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 250000.0);
+    new ObjectMapper().writeValue(dir.resolve(HfExport.CONFIG).toFile(), json);
+    assertEquals(250000.0, HfImport.read(dir).model().ropeTheta());
+    json.with("rope_parameters").put("rope_type", "yarn");
+    new ObjectMapper().writeValue(dir.resolve(HfExport.CONFIG).toFile(), json);
+    HfError error = assertThrows(HfError.class, () -> HfImport.read(dir));
+    assertTrue(error.getMessage().contains("rope_type 'yarn'"), error.getMessage());
+  }
+
   private void assertRefused(ModelConfig model, String expected) {
     HfError error = assertThrows(HfError.class,
         () -> HfExport.write(model, hostTensors(randomParameters(model)), "gpt2", F32, dir));
