@@ -7,6 +7,7 @@ import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
+import dev.cohort.data.Tokenizer;
 import dev.cohort.hf.HfExport;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ModelLayout;
@@ -21,12 +22,15 @@ import java.util.Random;
 
 /**
  * Exports one random tiny model per architecture (Mixtral; Qwen2-MoE with shared experts and dense layers; LLaMA)
- * to OUT/NAME, beside cohort_logits.safetensors: fixed tokens and Cohort's float32 logits for them, for
- * compare_transformers.py to check against transformers. Run by run.sh.
+ * to OUT/NAME, beside cohort_logits.safetensors: fixed tokens and Cohort's float32 logits for them, and a sample
+ * text with Cohort's GPT-2 token ids, for compare_transformers.py to check against transformers. Run by run.sh.
  */
 public final class ExportCases {
   private static final int BATCH = 2;
   private static final int SEQ = 12;
+  /** English, accents, an emoji, runs of spaces, a newline and a tab: the byte-level BPE's hard cases. */
+  private static final String SAMPLE = "The jury said it did find that many of Georgia's registration laws are "
+      + "outmoded. Hello world \u00fcn\u00efc\u00f6d\u00e9 \ud83d\ude42  spaces   and\nnewlines\ttab";
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
@@ -59,7 +63,10 @@ public final class ExportCases {
         Map<String, HostTensor> reference = new LinkedHashMap<>();
         reference.put("tokens", HostTensor.ofLongs(new long[] {BATCH, SEQ}, ids));
         reference.put("logits", HostTensor.ofFloats(new long[] {BATCH, SEQ, model.vocabSize()}, logits));
-        Safetensors.write(dir.resolve("cohort_logits.safetensors"), reference, Map.of());
+        int[] sample = Tokenizer.named("gpt2").encode(SAMPLE);
+        reference.put("sample_ids", HostTensor.ofLongs(new long[] {sample.length},
+            java.util.Arrays.stream(sample).asLongStream().toArray()));
+        Safetensors.write(dir.resolve("cohort_logits.safetensors"), reference, Map.of("sample_text", SAMPLE));
       }
     }
   }

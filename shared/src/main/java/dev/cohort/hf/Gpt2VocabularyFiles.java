@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GPT-2's vocab.json and merges.txt, derived from the r50k_base ranks JTokkit ships (the same vocabulary, in tiktoken
+ * GPT-2's vocab.json, merges.txt and tokenizer.json, derived from the r50k_base ranks JTokkit ships (the same vocabulary, in tiktoken
  * form: token bytes and rank, no merge list). A byte-level BPE merge list is implied by the ranks: the token of rank
  * r is the merge of the two parts that BPE with only the ranks below r leaves of its bytes. Tokens are written in
  * GPT-2's printable byte alphabet (bytes_to_unicode).
@@ -24,6 +24,7 @@ import java.util.Map;
 final class Gpt2VocabularyFiles {
   static final String VOCAB = "vocab.json";
   static final String MERGES = "merges.txt";
+  static final String TOKENIZER = "tokenizer.json";
   private static final String RANKS = "com/knuddels/jtokkit/r50k_base.tiktoken";
   private static final int BYTE_TOKENS = 256;
   private static final String MERGES_HEADER = "#version: 0.2";
@@ -39,13 +40,48 @@ final class Gpt2VocabularyFiles {
     for (int r = 0; r < tokens.size(); r++) vocab.put(printable(tokens.get(r), alphabet), r);
     vocab.put(endOfText, endOfTextId);
     new ObjectMapper().writeValue(dir.resolve(VOCAB).toFile(), vocab);
-    List<String> merges = new ArrayList<>(List.of(MERGES_HEADER));
+    List<String> merges = new ArrayList<>();
     for (int r = BYTE_TOKENS; r < tokens.size(); r++) {
       List<byte[]> parts = bpe(tokens.get(r), rankOf, r);
       if (parts.size() != 2) throw new IllegalStateException("token of rank " + r + " is not one merge of two parts");
       merges.add(printable(parts.get(0), alphabet) + " " + printable(parts.get(1), alphabet));
     }
-    Files.write(dir.resolve(MERGES), merges, StandardCharsets.UTF_8);
+    List<String> mergesFile = new ArrayList<>(List.of(MERGES_HEADER));
+    mergesFile.addAll(merges);
+    Files.write(dir.resolve(MERGES), mergesFile, StandardCharsets.UTF_8);
+    new ObjectMapper().writeValue(dir.resolve(TOKENIZER).toFile(), fastTokenizer(vocab, merges, endOfText, endOfTextId));
+  }
+
+  /**
+   * tokenizer.json, the `tokenizers` library's serialization of the same BPE (GPT-2's own file has this shape):
+   * what AutoTokenizer loads whatever tokenizer class the model type suggests.
+   */
+  private static ObjectNode fastTokenizer(ObjectNode vocab, List<String> merges, String endOfText, int endOfTextId) {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = json.createObjectNode();
+    root.put("version", "1.0");
+    root.putNull("truncation");
+    root.putNull("padding");
+    ObjectNode special = root.putArray("added_tokens").addObject();
+    special.put("id", endOfTextId).put("content", endOfText).put("single_word", false).put("lstrip", false)
+        .put("rstrip", false).put("normalized", true).put("special", true);
+    root.putNull("normalizer");
+    root.set("pre_tokenizer", byteLevel(json, false, true));
+    root.set("post_processor", byteLevel(json, true, false));
+    root.set("decoder", byteLevel(json, true, true));
+    ObjectNode model = root.putObject("model");
+    model.put("type", "BPE").putNull("dropout");
+    model.putNull("unk_token");
+    model.put("continuing_subword_prefix", "").put("end_of_word_suffix", "").put("fuse_unk", false)
+        .put("byte_fallback", false);
+    model.set("vocab", vocab);
+    merges.forEach(model.putArray("merges")::add);
+    return root;
+  }
+
+  private static ObjectNode byteLevel(ObjectMapper json, boolean addPrefixSpace, boolean trimOffsets) {
+    return json.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", addPrefixSpace)
+        .put("trim_offsets", trimOffsets).put("use_regex", true);
   }
 
   /** Byte-level BPE of {@code token} using only merges whose result ranks below {@code maxRank}. */

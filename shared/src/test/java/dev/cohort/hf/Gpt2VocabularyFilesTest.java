@@ -32,5 +32,9 @@ class Gpt2VocabularyFilesTest {
     assertEquals("#version: 0.2", merges.get(0));
     assertEquals(gpt2.endOfText() - 256, merges.size() - 1, "one merge per token above the 256 bytes");
     assertEquals(List.of("\u0120 t", "\u0120 a", "h e", "i n"), merges.subList(1, 5), "GPT-2's first merges");
+    JsonNode fast = new ObjectMapper().readTree(dir.resolve(Gpt2VocabularyFiles.TOKENIZER).toFile());
+    assertEquals(vocab, fast.get("model").get("vocab"));
+    assertEquals(merges.size() - 1, fast.get("model").get("merges").size());
+    assertEquals(gpt2.endOfText(), fast.get("added_tokens").get(0).get("id").asInt());
   }
 }
