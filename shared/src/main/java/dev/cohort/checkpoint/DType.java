@@ -34,7 +34,7 @@ public enum DType {
   public DataType toDjl() {
     if (djl == null) {
       throw new UnsupportedOperationException(this + " tensors cannot become NDArrays: DJL's PyTorch engine has no "
-          + "such type (widen to I32 first)");
+          + "such type (widen first: U16 to I32, BF16 to F32)");
     }
     return djl;
   }

@@ -41,8 +41,8 @@ public final class HfImport {
     Path configFile = dir.resolve(HfExport.CONFIG);
     if (!Files.isRegularFile(configFile)) throw new HfError("no " + HfExport.CONFIG + " in " + dir);
     JsonNode json = new ObjectMapper().readTree(configFile.toFile());
-    HfArchitecture architecture = HfConfigJson.architectureOf(json);
-    List<String> settings = HfConfigJson.read(json);
+    HfArchitecture architecture = HfConfigReader.architectureOf(json);
+    List<String> settings = HfConfigReader.read(json);
     ModelConfig model = CohortConfig.load(null, settings).model();
     Map<String, HostTensor> hf = tensors(dir);
     return new Imported(architecture, settings, model, ours(model, architecture, hf));

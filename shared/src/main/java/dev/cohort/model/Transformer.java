@@ -52,8 +52,8 @@ public final class Transformer {
     for (int i : config.loop().schedule(config.numLayers())) {
       if (i < slice.firstLayer() || i >= slice.endLayer()) continue;
       // A looped layer is built once and appears once per pass: the passes share its weights.
-      run.add(built.computeIfAbsent(i,
-          layer -> DecoderLayer.of(params, layer, config, rope, config.moe().isMoeLayer(layer) ? experts.apply(layer) : null)));
+      run.add(built.computeIfAbsent(i, layer -> DecoderLayer.of(params, layer, config, rope,
+          config.moe().isMoeLayer(layer) ? experts.apply(layer) : null)));
     }
     this.layers = List.copyOf(run);
     this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
