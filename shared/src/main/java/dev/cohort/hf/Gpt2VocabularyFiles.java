@@ -31,25 +31,39 @@ final class Gpt2VocabularyFiles {
 
   private Gpt2VocabularyFiles() {}
 
+  /** The printable tokens in rank order and the merges in rank order: derived once per JVM (about a second). */
+  private record Derived(List<String> tokens, List<String> merges) {}
+
+  private static Derived derived;
+
   static void write(Path dir, String endOfText, int endOfTextId) throws IOException {
+    Derived bpe = derive();
+    ObjectNode vocab = new ObjectMapper().createObjectNode();
+    for (int r = 0; r < bpe.tokens().size(); r++) vocab.put(bpe.tokens().get(r), r);
+    vocab.put(endOfText, endOfTextId);
+    new ObjectMapper().writeValue(dir.resolve(VOCAB).toFile(), vocab);
+    List<String> mergesFile = new ArrayList<>(List.of(MERGES_HEADER));
+    mergesFile.addAll(bpe.merges());
+    Files.write(dir.resolve(MERGES), mergesFile, StandardCharsets.UTF_8);
+    new ObjectMapper().writeValue(dir.resolve(TOKENIZER).toFile(),
+        fastTokenizer(vocab, bpe.merges(), endOfText, endOfTextId));
+  }
+
+  private static synchronized Derived derive() throws IOException {
+    if (derived != null) return derived;
     List<byte[]> tokens = ranks();
     Map<String, Integer> rankOf = new HashMap<>();
     for (int r = 0; r < tokens.size(); r++) rankOf.put(key(tokens.get(r)), r);
     String[] alphabet = byteAlphabet();
-    ObjectNode vocab = new ObjectMapper().createObjectNode();
-    for (int r = 0; r < tokens.size(); r++) vocab.put(printable(tokens.get(r), alphabet), r);
-    vocab.put(endOfText, endOfTextId);
-    new ObjectMapper().writeValue(dir.resolve(VOCAB).toFile(), vocab);
+    List<String> printable = tokens.stream().map(t -> printable(t, alphabet)).toList();
     List<String> merges = new ArrayList<>();
     for (int r = BYTE_TOKENS; r < tokens.size(); r++) {
       List<byte[]> parts = bpe(tokens.get(r), rankOf, r);
       if (parts.size() != 2) throw new IllegalStateException("token of rank " + r + " is not one merge of two parts");
       merges.add(printable(parts.get(0), alphabet) + " " + printable(parts.get(1), alphabet));
     }
-    List<String> mergesFile = new ArrayList<>(List.of(MERGES_HEADER));
-    mergesFile.addAll(merges);
-    Files.write(dir.resolve(MERGES), mergesFile, StandardCharsets.UTF_8);
-    new ObjectMapper().writeValue(dir.resolve(TOKENIZER).toFile(), fastTokenizer(vocab, merges, endOfText, endOfTextId));
+    derived = new Derived(printable, List.copyOf(merges));
+    return derived;
   }
 
   /**
