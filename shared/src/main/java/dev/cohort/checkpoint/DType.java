@@ -13,6 +13,8 @@ public enum DType {
   I32(4, DataType.INT32),
   /** Files only: DJL's PyTorch engine has no uint16, and creating one aborts the JVM (as bfloat16 does). */
   U16(2, null),
+  /** Files only (Hugging Face exports): DJL 0.35's PyTorch engine has no bfloat16; widen to F32 on the host. */
+  BF16(2, null),
   U8(1, DataType.UINT8);
 
   private final int byteSize;
@@ -32,7 +34,7 @@ public enum DType {
   public DataType toDjl() {
     if (djl == null) {
       throw new UnsupportedOperationException(this + " tensors cannot become NDArrays: DJL's PyTorch engine has no "
-          + "such type (widen to I32 first)");
+          + "such type (widen first: U16 to I32, BF16 to F32)");
     }
     return djl;
   }
@@ -45,7 +47,7 @@ public enum DType {
         + Arrays.toString(values()));
   }
 
-  /** The dtype a safetensors header names, empty when it is not one this code supports (e.g. BF16). */
+  /** The dtype a safetensors header names, empty when it is not one this code supports (e.g. F8_E5M2). */
   static Optional<DType> ofSafetensorsName(String name) {
     return Arrays.stream(values()).filter(d -> d.name().equals(name)).findFirst();
   }

@@ -98,7 +98,8 @@ public record CohortConfig(
 
   private static ModelConfig bindModel(Config model) {
     MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
-    return RecordBinder.bind(model.withoutPath("moe"), ModelConfig.class, moe);
+    LoopConfig loop = RecordBinder.bind(model.getConfig("loop"), LoopConfig.class);
+    return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop"), ModelConfig.class, moe, loop);
   }
 
   private static ClusterConfig bindCluster(Config cluster) {

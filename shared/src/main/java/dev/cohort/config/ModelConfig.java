@@ -15,6 +15,7 @@ package dev.cohort.config;
  * @param maxSeqLen longest sequence the rotary tables cover (training and generation)
  * @param initStd standard deviation of the normal initialisation (GPT-2's 0.02)
  * @param moe the mixture-of-experts feed-forward; num-experts = 0 makes every layer dense
+ * @param loop a block of layers run several times per forward with shared weights (times = 1: none)
  */
 public record ModelConfig(
     int vocabSize,
@@ -28,15 +29,26 @@ public record ModelConfig(
     boolean tieEmbeddings,
     int maxSeqLen,
     double initStd,
-    MoeConfig moe) {
+    MoeConfig moe,
+    LoopConfig loop) {
+
+  /** No looped layers: the stack runs once, as before loops existed. */
+  public static final LoopConfig NO_LOOP = new LoopConfig(0, 0, 1);
+
+  public ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads, int intermediateSize,
+      double ropeTheta, double rmsNormEps, boolean tieEmbeddings, int maxSeqLen, double initStd, MoeConfig moe) {
+    this(vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize, ropeTheta, rmsNormEps,
+        tieEmbeddings, maxSeqLen, initStd, moe, NO_LOOP);
+  }
 
   public int headDim() {
     return hiddenSize / numHeads;
   }
 
+  /** MoE blocks a forward runs (a looped MoE layer counts once per pass): the length of the MoE outputs list. */
   public int moeLayerCount() {
     int count = 0;
-    for (int i = 0; i < numLayers; i++) if (moe.isMoeLayer(i)) count++;
+    for (int i : loop.schedule(numLayers)) if (moe.isMoeLayer(i)) count++;
     return count;
   }
 
@@ -57,5 +69,6 @@ public record ModelConfig(
     Check.positive(path + ".max-seq-len", maxSeqLen);
     Check.positive(path + ".init-std", initStd);
     moe.validate(path + ".moe");
+    loop.validate(path + ".loop", numLayers);
   }
 }

@@ -22,8 +22,8 @@ public final class ModelLayout {
     List<ParamSpec> specs = new ArrayList<>();
     double std = model.initStd();
     // GPT-2's scaled init for the projections that write into the residual stream: their sum over 2L
-    // sublayers keeps the residual's variance independent of depth.
-    double residualStd = std / Math.sqrt(2.0 * model.numLayers());
+    // sublayers keeps the residual's variance independent of depth (L as run, a looped block once per pass).
+    double residualStd = std / Math.sqrt(2.0 * model.loop().effectiveDepth(model.numLayers()));
     long d = model.hiddenSize();
     long qDim = (long) model.numHeads() * model.headDim();
     long kvDim = (long) model.numKvHeads() * model.headDim();
@@ -93,5 +93,19 @@ public final class ModelLayout {
 
   public static long parameterCount(ModelConfig model) {
     return of(model).stream().mapToLong(ParamSpec::numel).sum();
+  }
+
+  /**
+   * Parameters one token passes through: all of them except, in each MoE layer, the E - k routed experts it is not
+   * sent to. The measure a dense model and an MoE model are matched on.
+   */
+  public static long activeParameterCount(ModelConfig model) {
+    MoeConfig moe = model.moe();
+    long expert = 3L * model.hiddenSize() * moe.expertFfnSize();
+    long idle = 0;
+    for (int i = 0; i < model.numLayers(); i++) {
+      if (moe.isMoeLayer(i)) idle += (moe.numExperts() - moe.topK()) * expert;
+    }
+    return parameterCount(model) - idle;
   }
 }

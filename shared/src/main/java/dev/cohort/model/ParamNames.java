@@ -1,8 +1,9 @@
 package dev.cohort.model;
 
 /**
- * Global parameter names, exactly as in Hugging Face's Mixtral (routed experts) and Qwen2-MoE (shared experts)
- * checkpoints, so a checkpoint maps one to one. Every other piece of code asks here instead of spelling a name.
+ * Global parameter names, exactly as in Hugging Face's LLaMA and Mixtral checkpoints; the shared experts sit beside
+ * the routed ones under block_sparse_moe (Qwen2-MoE keeps its whole MoE block under "mlp": dev.cohort.hf renames).
+ * Every other piece of code asks here instead of spelling a name.
  */
 public final class ParamNames {
   private ParamNames() {}

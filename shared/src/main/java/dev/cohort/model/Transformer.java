@@ -2,9 +2,12 @@ package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.cohort.config.LoopConfig;
 import dev.cohort.config.ModelConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
@@ -43,14 +46,30 @@ public final class Transformer {
     this.embedding = slice.hasEmbedding() ? params.get(ParamNames.EMBED) : null;
     Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager,
         params.arrays().iterator().next().getDataType());
-    List<DecoderLayer> built = new ArrayList<>();
-    for (int i = slice.firstLayer(); i < slice.endLayer(); i++) {
-      built.add(DecoderLayer.of(params, i, config, rope, config.moe().isMoeLayer(i) ? experts.apply(i) : null));
+    requireWholeLoop(config.loop(), slice);
+    Map<Integer, DecoderLayer> built = new HashMap<>();
+    List<DecoderLayer> run = new ArrayList<>();
+    for (int i : config.loop().schedule(config.numLayers())) {
+      if (i < slice.firstLayer() || i >= slice.endLayer()) continue;
+      // A looped layer is built once and appears once per pass: the passes share its weights.
+      run.add(built.computeIfAbsent(i, layer -> DecoderLayer.of(params, layer, config, rope,
+          config.moe().isMoeLayer(layer) ? experts.apply(layer) : null)));
     }
-    this.layers = List.copyOf(built);
+    this.layers = List.copyOf(run);
     this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
     this.head = !slice.hasHead() ? null
         : params.get(config.tieEmbeddings() ? ParamNames.EMBED : ParamNames.LM_HEAD);
+  }
+
+  /** A looped block runs its passes back to back, so one process must hold all of it. */
+  private static void requireWholeLoop(LoopConfig loop, Slice slice) {
+    if (!loop.looped()) return;
+    boolean inside = loop.start() >= slice.firstLayer() && loop.end() <= slice.endLayer();
+    boolean outside = loop.end() <= slice.firstLayer() || loop.start() >= slice.endLayer();
+    if (!inside && !outside) {
+      throw new IllegalArgumentException("looped layers [" + loop.start() + ", " + loop.end() + ") are split by the "
+          + "stage [" + slice.firstLayer() + ", " + slice.endLayer() + "): a pipeline stage must hold a loop whole");
+    }
   }
 
   public ModelConfig config() {
@@ -81,7 +100,7 @@ public final class Transformer {
     return Ops.rows(embedding, tokens);
   }
 
-  /** x: (B, T, d) -> (B, T, d) through this slice's decoder layers. */
+  /** x: (B, T, d) -> (B, T, d) through this slice's decoder layers, a looped block once per pass. */
   public Hidden layers(NDArray x, List<KvCache> caches) {
     List<MoeOutput> moe = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -110,6 +129,7 @@ public final class Transformer {
     return flat.gather(targets.reshape(-1, 1), 1).mean().neg();
   }
 
+  /** Layers a forward runs (looped ones once per pass): one KV cache each when generating. */
   public int numLayers() {
     return layers.size();
   }

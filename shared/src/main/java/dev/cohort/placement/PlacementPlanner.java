@@ -2,6 +2,7 @@ package dev.cohort.placement;
 
 import static dev.cohort.placement.PlacementError.require;
 
+import dev.cohort.config.LoopConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.ParallelConfig;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ public final class PlacementPlanner {
     require(pp > 0 && dp > 0 && ep > 0, "pp=" + pp + ", dp=" + dp + " and ep=" + ep + " must all be positive");
     require(pp <= model.numLayers(),
         "pp=" + pp + " exceeds num-layers=" + model.numLayers() + ": every pipeline stage needs at least one layer");
+    int units = unitStarts(model).length - 1;
+    require(pp <= units, "pp=" + pp + " exceeds the " + units + " units a pipeline can cut: looped layers ["
+        + model.loop().start() + ", " + model.loop().end() + ") stay on one stage");
     require(dp % ep == 0, "ep=" + ep + " must divide dp=" + dp + ": a stage's replicas form dp/ep expert groups");
     require(ep == 1 || hasMoeLayer(model),
         "ep=" + ep + " needs MoE layers to spread experts over, but no layer is MoE (num-experts=" + experts
@@ -64,15 +68,34 @@ public final class PlacementPlanner {
     return IntStream.range(0, model.numLayers()).anyMatch(model.moe()::isMoeLayer);
   }
 
+  /**
+   * Balances units rather than layers: each layer alone, except a looped block, which is one unit (its passes run
+   * back to back on one process) costing its layers times its passes.
+   */
   private static List<StageSpec> splitStages(ModelConfig model, int pp) {
-    long[] layerCosts = IntStream.range(0, model.numLayers()).mapToLong(i -> LayerCost.layer(model, i)).toArray();
-    StageBalancer balancer = new StageBalancer(layerCosts, LayerCost.head(model));
+    int[] unitStart = unitStarts(model);
+    long[] unitCosts = new long[unitStart.length - 1];
+    LoopConfig loop = model.loop();
+    for (int u = 0; u < unitCosts.length; u++) {
+      for (int i = unitStart[u]; i < unitStart[u + 1]; i++) unitCosts[u] += LayerCost.layer(model, i);
+      if (loop.looped() && unitStart[u] == loop.start()) unitCosts[u] *= loop.times();
+    }
+    StageBalancer balancer = new StageBalancer(unitCosts, LayerCost.head(model));
     int[] cuts = balancer.cuts(pp);
     List<StageSpec> stages = new ArrayList<>();
     for (int s = 0; s < pp; s++) {
-      stages.add(new StageSpec(s, cuts[s], cuts[s + 1], s == 0, s == pp - 1, balancer.cost(cuts[s], cuts[s + 1])));
+      stages.add(new StageSpec(s, unitStart[cuts[s]], unitStart[cuts[s + 1]], s == 0, s == pp - 1,
+          balancer.cost(cuts[s], cuts[s + 1])));
     }
     return stages;
+  }
+
+  /** First layer of each unit, then num-layers. */
+  private static int[] unitStarts(ModelConfig model) {
+    LoopConfig loop = model.loop();
+    return IntStream.rangeClosed(0, model.numLayers())
+        .filter(i -> !loop.looped() || i <= loop.start() || i >= loop.end())
+        .toArray();
   }
 
   private static Role roleOf(ModelConfig model, ParallelConfig parallel, StageSpec stage, int replica) {

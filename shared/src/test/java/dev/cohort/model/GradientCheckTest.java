@@ -125,6 +125,20 @@ class GradientCheckTest {
         "q", params.get(ParamNames.attention(1, "q_proj"))));
   }
 
+  @Test
+  void loopedLayersGradientsMatchFiniteDifferences() {
+    // Layers 0 and 1 run three times: each shared weight's gradient is the sum over its passes.
+    ModelConfig config = TinyModel.config("num-layers = 3", "loop.start = 0", "loop.end = 2", "loop.times = 3");
+    Parameters params = params(config);
+    Transformer model = new Transformer(config, params, manager);
+    NDArray tokens = TinyModel.randomTokens(manager, config.vocabSize(), 2, 5, 1);
+    NDArray targets = TinyModel.randomTokens(manager, config.vocabSize(), 2, 5, 2);
+    check(() -> model.loss(tokens, targets).total(), Map.of(
+        "embed", params.get(ParamNames.EMBED), "router0", params.get(ParamNames.router(0)),
+        "expert1", params.get(ParamNames.expert(1, 2, "w2")), "q0", params.get(ParamNames.attention(0, "q_proj")),
+        "norm1", params.get(ParamNames.postAttentionNorm(1)), "v2", params.get(ParamNames.attention(2, "v_proj"))));
+  }
+
   /** Compares d(objective)/d(tensor) from backward with central differences at random coordinates. */
   private void check(Supplier<NDArray> objective, Map<String, NDArray> tensors) {
     tensors.values().forEach(t -> { if (t.hasGradient()) t.getGradient().muli(0); });

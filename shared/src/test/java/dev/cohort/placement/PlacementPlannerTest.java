@@ -5,8 +5,10 @@ import static dev.cohort.placement.Models.moe;
 import static dev.cohort.placement.Models.parallel;
 import static dev.cohort.placement.Models.workers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.config.LoopConfig;
 import dev.cohort.config.ModelConfig;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,6 +43,23 @@ class PlacementPlannerTest {
     assertTrue(LayerCost.layer(twoDenseFirst, 0) < LayerCost.layer(twoDenseFirst, 2));
     assertEquals(List.of(2, 2), layerCounts(PlacementPlanner.plan(allMoe, parallel(2, 1, 1), workers(2), 0)));
     assertEquals(List.of(3, 1), layerCounts(PlacementPlanner.plan(twoDenseFirst, parallel(2, 1, 1), workers(2), 0)));
+  }
+
+  @Test
+  void aLoopedBlockStaysOnOneStageAndWeighsItsPasses() {
+    ModelConfig plain = dense(4, Models.SMALL_VOCAB);
+    ModelConfig looped = new ModelConfig(plain.vocabSize(), plain.hiddenSize(), 4, plain.numHeads(),
+        plain.numKvHeads(), plain.intermediateSize(), plain.ropeTheta(), plain.rmsNormEps(), true, plain.maxSeqLen(),
+        plain.initStd(), plain.moe(), new LoopConfig(1, 3, 4));
+    assertEquals(List.of(1, 1, 1, 1), layerCounts(PlacementPlanner.plan(plain, parallel(4, 1, 1), workers(4), 0)));
+    Placement three = PlacementPlanner.plan(looped, parallel(3, 1, 1), workers(3), 0);
+    assertEquals(List.of(1, 2, 1), layerCounts(three), "layers 1 and 2 (the loop) together");
+    // The loop weighs 8 layer-passes against 1 for each plain layer: two stages of bottleneck 9 either way, and on a
+    // tie the later stage gets fewer layers. Counting the loop's layers once would have cut it 2 + 2.
+    assertEquals(List.of(3, 1), layerCounts(PlacementPlanner.plan(looped, parallel(2, 1, 1), workers(2), 0)));
+    PlacementError error = assertThrows(PlacementError.class,
+        () -> PlacementPlanner.plan(looped, parallel(4, 1, 1), workers(4), 0));
+    assertTrue(error.getMessage().contains("looped layers [1, 3) stay on one stage"), error.getMessage());
   }
 
   @Test
