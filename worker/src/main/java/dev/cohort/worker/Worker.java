@@ -19,6 +19,8 @@ import dev.cohort.protocol.WorkerProtocol.Tensor;
 import dev.cohort.protocol.WorkerProtocol.TensorPart;
 import dev.cohort.wire.ChunkAssembler;
 import dev.cohort.worker.collective.ActorExchange;
+import dev.cohort.worker.collective.Exchange;
+import dev.cohort.worker.collective.MeteredExchange;
 import dev.cohort.worker.collective.RingAllReduce;
 import dev.cohort.worker.collective.TensorKey;
 import dev.cohort.worker.stage.StageEngine;
@@ -92,7 +94,8 @@ public final class Worker {
     for (int i = 0; i < ids.size(); i++) peers.put(assign.workerIds().get(i), assign.workers().get(i));
     ActorExchange exchange = new ActorExchange(new WorkerId(workerId), peers);
     Duration timeout = Duration.ofSeconds(config.cluster().stepTimeoutSeconds());
-    StageEngine engine = new StageEngine(config, placement, exchange, new RingAllReduce(exchange, timeout), timeout);
+    Exchange metered = new MeteredExchange(exchange);
+    StageEngine engine = new StageEngine(config, placement, metered, new RingAllReduce(metered, timeout), timeout);
     return new Built(assign, engine, exchange, null);
   }
 
