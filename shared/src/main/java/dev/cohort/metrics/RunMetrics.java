@@ -37,7 +37,7 @@ public final class RunMetrics implements AutoCloseable {
     if (m.enabled()) {
       CheckpointMetrics.register();
       server = Optional.of(MetricsServer.start(m.host(), m.port(), CohortConfig.ROOT + ".metrics.port", role,
-          runRoot.resolve(TargetsFile.DIR), status));
+          m.targets(runRoot), status));
     }
     return new RunMetrics(server, status, TrainingMetrics.of(config));
   }
@@ -49,7 +49,7 @@ public final class RunMetrics implements AutoCloseable {
   public static List<String> localWorkerArgs(MetricsConfig m, Path runRoot) {
     if (!m.enabled()) return List.of(WORKER_OFF);
     return List.of(WORKER_HOST, m.host(), WORKER_PORT, "0",
-        WORKER_TARGETS, runRoot.resolve(TargetsFile.DIR).toString());
+        WORKER_TARGETS, m.targets(runRoot).toString());
   }
 
   /** host:port of the endpoint, if serving. */

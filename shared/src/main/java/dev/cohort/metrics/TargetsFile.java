@@ -13,9 +13,6 @@ import java.nio.file.StandardCopyOption;
  * without any registry; written by rename so Prometheus never reads half a file.
  */
 public final class TargetsFile {
-  /** The folder of a run's directory where its nodes write their targets files. */
-  public static final String DIR = "targets";
-
   private TargetsFile() {}
 
   static Path write(Path dir, String role, String host, int port) {
