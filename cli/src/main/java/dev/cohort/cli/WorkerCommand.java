@@ -87,11 +87,9 @@ public final class WorkerCommand implements Callable<Integer> {
   private MetricsServer startMetrics() {
     MetricsConfig defaults = CohortConfig.defaults().metrics();
     if (noMetrics || !defaults.enabled()) return null;
-    MetricsServer server = MetricsServer.start(metricsHost == null ? defaults.host() : metricsHost,
+    return MetricsServer.start(metricsHost == null ? defaults.host() : metricsHost,
         metricsPort == null ? defaults.workerPort() : metricsPort, RunMetrics.WORKER_PORT, "worker", metricsTargets,
         null);
-    say("worker metrics on " + server.url());
-    return server;
   }
 
   private int serve(NodeSpec node, ClusterNode<WorkerProtocol.Command> worker) {

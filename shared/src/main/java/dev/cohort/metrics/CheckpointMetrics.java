@@ -18,10 +18,9 @@ public final class CheckpointMetrics {
     DURATION.set(Double.NaN); // none written yet: a gap on a graph, not an instant checkpoint at 1970
     LAST.set(Double.NaN);
     GaugeWithCallback.builder().name("cohort_checkpoint_age_seconds")
-        .help("Seconds since the last checkpoint was committed (absent before the first)")
-        .callback(cb -> {
-          if (lastCommitMillis > 0) cb.call((System.currentTimeMillis() - lastCommitMillis) / 1e3);
-        })
+        .help("Seconds since the last checkpoint was committed (NaN before the first)")
+        .callback(cb -> cb.call(lastCommitMillis == 0 ? Double.NaN
+            : (System.currentTimeMillis() - lastCommitMillis) / 1e3))
         .register();
   }
 
