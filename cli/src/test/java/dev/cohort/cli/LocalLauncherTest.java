@@ -56,7 +56,7 @@ class LocalLauncherTest {
         "--set", "data.prepared=\"" + dir.resolve("prepared") + "\"", "--set", "run.dir=\"" + dir.resolve("runs") + "\"",
         "--set", "run.name=launched", "--set", "train.micro-batch-size=2", "--set", "train.grad-accum-steps=2",
         "--set", "train.eval-every=0", "--set", "train.steps=" + STEPS, "--set", "checkpoint.every=0",
-        "--set", "metrics.port=0")
+        "--set", "cluster.join-timeout-seconds=180", "--set", "metrics.port=0")
         .redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("COHORT", cohortOfThisBuild().toString());
     builder.environment().put("COHORT_TARGETS", targets.toString());
