@@ -26,10 +26,15 @@ public final class MetricsServer implements AutoCloseable {
   private final String host;
   private final Optional<Path> targetsFile;
 
+  /** Withdraws the targets file when the JVM is stopped (Ctrl-C, SIGTERM) before {@link #close()} runs. */
+  private final Thread withdraw;
+
   private MetricsServer(HTTPServer server, String host, Optional<Path> targetsFile) {
     this.server = server;
     this.host = host;
     this.targetsFile = targetsFile;
+    this.withdraw = new Thread(() -> targetsFile.ifPresent(TargetsFile::delete), "cohort-metrics-withdraw");
+    Runtime.getRuntime().addShutdownHook(withdraw);
   }
 
   /**
@@ -84,5 +89,10 @@ public final class MetricsServer implements AutoCloseable {
   public void close() {
     targetsFile.ifPresent(TargetsFile::delete);
     server.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(withdraw);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is exiting and the hook is running or about to: deleting twice is harmless.
+    }
   }
 }
