@@ -53,7 +53,8 @@ class LocalLauncherTest {
         "-p", Integer.toString(freePort()), "--", "--no-progress", "--config", "../conf/model/tiny.conf",
         "--set", "model.vocab-size=50257", "--set", "data.seq-len=32",
         "--set", "data.corpus=\"" + SmallCorpus.write(dir.resolve("corpus.jsonl")) + "\"",
-        "--set", "data.prepared=\"" + dir.resolve("prepared") + "\"", "--set", "run.dir=\"" + dir.resolve("runs") + "\"",
+        "--set", "data.prepared=\"" + dir.resolve("prepared") + "\"",
+        "--set", "run.dir=\"" + dir.resolve("runs") + "\"",
         "--set", "run.name=launched", "--set", "train.micro-batch-size=2", "--set", "train.grad-accum-steps=2",
         "--set", "train.eval-every=0", "--set", "train.steps=" + STEPS, "--set", "checkpoint.every=0",
         "--set", "cluster.join-timeout-seconds=180", "--set", "metrics.port=0")

@@ -97,7 +97,9 @@ public final class TrainingMetrics {
     for (int layer = 0; layer < expertTokens.size(); layer++) {
       String l = Integer.toString(layer);
       JsonNode counts = expertTokens.get(layer);
-      for (int e = 0; e < counts.size(); e++) EXPERT_TOKENS.labelValues(l, Integer.toString(e)).inc(counts.get(e).asLong());
+      for (int e = 0; e < counts.size(); e++) {
+        EXPERT_TOKENS.labelValues(l, Integer.toString(e)).inc(counts.get(e).asLong());
+      }
       LOAD_ENTROPY.labelValues(l).set(normalizedEntropy(counts));
       DROPPED.labelValues(l).inc(dropped.path(layer).asLong());
     }
