@@ -77,9 +77,11 @@ public final class WorkerCommand implements Callable<Integer> {
     NodeSpec node = NodeSpec.worker(cluster,
         endpoint(host == null ? cluster.host() : host, port == null ? cluster.workerPort() : port, "--host/--port"),
         coordinator());
-    ClusterNode<WorkerProtocol.Command> worker = ClusterNode.start(node, Worker.create());
-    ClusterMetrics.watch(worker.system());
+    // Metrics first: their one-off start-up work (JVM collectors, class loading) then does not compete with the
+    // cluster join and its heartbeats on a busy machine.
     try (MetricsServer metrics = startMetrics()) {
+      ClusterNode<WorkerProtocol.Command> worker = ClusterNode.start(node, Worker.create());
+      ClusterMetrics.watch(worker.system());
       return serve(node, worker);
     }
   }

@@ -94,8 +94,8 @@ public final class LocalRun {
         done.completeExceptionally(new RunFailed(reason));
       }
     };
-    try (ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
-        RunMetrics metrics = RunMetrics.start(config, "coordinator", directory.root());
+    try (RunMetrics metrics = RunMetrics.start(config, "coordinator", directory.root());
+        ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
         LocalWorkers processes = starter.start(node, directory.root())) {
       ClusterMetrics.watch(node.system());
       Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
