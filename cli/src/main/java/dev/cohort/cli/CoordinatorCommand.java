@@ -3,6 +3,10 @@ package dev.cohort.cli;
 import dev.cohort.cluster.ClusterNode;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.MetricsConfig;
+import dev.cohort.metrics.ClusterMetrics;
+import dev.cohort.metrics.MetricsServer;
+import dev.cohort.metrics.RunStatus;
 import dev.cohort.coordinator.Coordinator;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,10 +49,22 @@ public final class CoordinatorCommand implements Callable<Integer> {
     CohortConfig cohort = CohortConfig.load(config, lines);
     ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(cohort.cluster()), Behaviors.empty());
     Coordinator.startSingleton(node.system());
-    spec.commandLine().getOut().println("coordinator listening on " + node.hostPort()
-        + "; workers join with: cohort worker --join " + node.hostPort());
-    spec.commandLine().getOut().flush();
-    node.awaitTermination();
+    ClusterMetrics.watch(node.system());
+    try (MetricsServer metrics = startMetrics(cohort.metrics())) {
+      spec.commandLine().getOut().println("coordinator listening on " + node.hostPort()
+          + "; workers join with: cohort worker --join " + node.hostPort());
+      spec.commandLine().getOut().flush();
+      node.awaitTermination();
+    }
     return 0;
+  }
+
+  private MetricsServer startMetrics(MetricsConfig m) {
+    if (!m.enabled()) return null;
+    MetricsServer server = MetricsServer.start(m.host(), m.port(), CohortConfig.ROOT + ".metrics.port",
+        "coordinator", null, new RunStatus("coordinator", null));
+    spec.commandLine().getOut().println("coordinator metrics on " + server.url() + "; cohort status --coordinator "
+        + server.address());
+    return server;
   }
 }

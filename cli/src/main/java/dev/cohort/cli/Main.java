@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       CoordinatorCommand.class,
       WorkerCommand.class,
+      StatusCommand.class,
     })
 public final class Main {
   public static final int EXIT_BAD_INPUT = 2;

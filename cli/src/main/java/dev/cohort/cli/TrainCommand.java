@@ -5,6 +5,9 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.coordinator.LocalRun;
+import dev.cohort.coordinator.RunSpec;
+import dev.cohort.metrics.RunMetrics;
+import dev.cohort.metrics.RunStatus;
 import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.Trainer;
 import java.util.ArrayList;
@@ -34,15 +37,27 @@ public final class TrainCommand implements Callable<Integer> {
           + "N must equal parallel.pp x parallel.dp; with pp = dp = 1 in the config, --workers N means dp = N.")
   int workers;
 
+  @Option(names = "--external-workers",
+      description = "With --workers N: start no worker processes; wait for N workers started elsewhere (cohort worker "
+          + "--join cluster.host:cluster.coordinator-port), as the ssh, Slurm and Kubernetes launchers in deploy/ do.")
+  boolean externalWorkers;
+
   @Override
   public Integer call() {
+    if (externalWorkers && workers == 0) throw new ConfigError("--external-workers", "needs --workers N");
     if (workers > 0) return trainDistributed();
     Config hocon = resume ? runOf(config.load()).resumedConfig(config.overrides) : config.hocon();
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
     Threads.configure(cohort.train().threads());
     try (Trainer trainer = new Trainer(cohort, hocon, resume);
+        RunMetrics served = RunMetrics.start(cohort, "trainer", trainer.runDirectory().root());
         ProgressBar bar = progressBar(trainer.firstStep(), cohort.train().steps())) {
-      ObjectNode last = trainer.run((metrics, total) -> showStep(bar, metrics));
+      served.address().ifPresent(a -> System.out.println("metrics: http://" + a + "/metrics, status: http://" + a
+          + RunStatus.PATH));
+      ObjectNode last = trainer.run((metrics, total) -> {
+        served.step(metrics, total);
+        showStep(bar, metrics);
+      });
       if (last != null) System.out.println(last);
       System.out.println("run directory: " + trainer.runDirectory().root());
     }
@@ -64,8 +79,12 @@ public final class TrainCommand implements Callable<Integer> {
           + cohort.parallel().workers());
     }
     try (ProgressBar bar = progressBar(0, cohort.train().steps())) {
-      ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"),
-          (metrics, totalSteps) -> showStep(bar, metrics));
+      RunSpec.Listener progress = (metrics, totalSteps) -> {
+        if (bar.getCurrent() == 0) bar.reset(); // the ETA counts from the first step, not from cluster start-up
+        showStep(bar, metrics);
+      };
+      ObjectNode last = externalWorkers ? LocalRun.runWithJoiningWorkers(cohort, hocon, progress)
+          : LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), progress);
       System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }

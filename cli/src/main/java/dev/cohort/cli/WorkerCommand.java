@@ -5,8 +5,14 @@ import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.config.ClusterConfig;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.config.MetricsConfig;
+import dev.cohort.metrics.ClusterMetrics;
+import dev.cohort.metrics.MetricsServer;
+import dev.cohort.metrics.RunMetrics;
 import dev.cohort.protocol.WorkerProtocol;
 import dev.cohort.worker.Worker;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +55,21 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Exit when this process exits (the launcher), so no worker outlives it.")
   Long parentPid;
 
+  @Option(names = RunMetrics.WORKER_HOST, paramLabel = "HOST",
+      description = "Address of the metrics endpoint (default: cohort.metrics.host).")
+  String metricsHost;
+
+  @Option(names = RunMetrics.WORKER_PORT, paramLabel = "PORT",
+      description = "Port of the metrics endpoint, 0 for any free one (default: cohort.metrics.worker-port).")
+  Integer metricsPort;
+
+  @Option(names = RunMetrics.WORKER_TARGETS, paramLabel = "DIR",
+      description = "Write a Prometheus file_sd targets file naming the metrics endpoint into DIR.")
+  Path metricsTargets;
+
+  @Option(names = RunMetrics.WORKER_OFF, description = "Serve no metrics.")
+  boolean noMetrics;
+
   /** Entry point for worker processes started directly rather than through the CLI's Main. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new WorkerCommand()).execute(args));
@@ -56,11 +77,28 @@ public final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ClusterConfig cluster = config.load().cluster();
+    CohortConfig loaded = config.load();
+    ClusterConfig cluster = loaded.cluster();
     NodeSpec node = NodeSpec.worker(cluster,
         endpoint(host == null ? cluster.host() : host, port == null ? cluster.workerPort() : port, "--host/--port"),
         coordinator());
-    ClusterNode<WorkerProtocol.Command> worker = ClusterNode.start(node, Worker.create());
+    // Metrics first: their one-off start-up work (JVM collectors, class loading) then does not compete with the
+    // cluster join and its heartbeats on a busy machine.
+    try (MetricsServer metrics = startMetrics(loaded.metrics())) {
+      ClusterNode<WorkerProtocol.Command> worker = ClusterNode.start(node, Worker.create());
+      ClusterMetrics.watch(worker.system());
+      return serve(node, worker);
+    }
+  }
+
+  private MetricsServer startMetrics(MetricsConfig settings) {
+    if (noMetrics || !settings.enabled()) return null;
+    return MetricsServer.start(metricsHost == null ? settings.host() : metricsHost,
+        metricsPort == null ? settings.workerPort() : metricsPort, RunMetrics.WORKER_PORT, "worker", metricsTargets,
+        null);
+  }
+
+  private int serve(NodeSpec node, ClusterNode<WorkerProtocol.Command> worker) {
     if (parentPid != null) LocalWorkers.onParentExit(parentPid, worker::terminate);
     worker.up().thenRun(() -> say("worker " + worker.address() + " (pid " + ProcessHandle.current().pid()
         + ") joined " + join));

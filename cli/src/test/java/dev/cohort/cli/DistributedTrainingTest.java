@@ -36,7 +36,8 @@ class DistributedTrainingTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
         "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
         "checkpoint.every = 0", "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
-        "cluster.step-timeout-seconds = 120"));
+        "cluster.step-timeout-seconds = 120", "cluster.join-timeout-seconds = 180",
+        "metrics.port = 0"));
     overrides.addAll(List.of(parallel));
     return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
   }

@@ -174,6 +174,7 @@ public final class Coordinator {
       Placement placement = PlacementPlanner.plan(config.model(), config.parallel(),
           ids.stream().map(WorkerId::new).toList(), 1);
       context.getLog().info("placement of run {}:\n{}", run.runId(), placement.describe());
+      run.listener().onPlacement(placement);
       Map<String, ActorRef<WorkerProtocol.Command>> assigned = new TreeMap<>();
       ids.forEach(id -> assigned.put(id, workers.get(id)));
       List<ActorRef<WorkerProtocol.Command>> refs = ids.stream().map(workers::get).toList();

@@ -7,10 +7,15 @@ import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.cluster.WorkerLaunch;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.coordinator.metrics.MeteredListener;
+import dev.cohort.metrics.ClusterMetrics;
+import dev.cohort.metrics.RunMetrics;
+import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
 import dev.cohort.worker.train.Corpora;
 import dev.cohort.worker.train.RunDirectory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -40,6 +45,26 @@ public final class LocalRun {
    */
   public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
       RunSpec.Listener progress) {
+    return run(config, hocon, progress, (node, directory) -> LocalWorkers.start(WorkerLaunch.of(config.cluster(),
+        config.parallel().workers(), node.hostPort(), workerMain, workerCommand, directory.resolve("logs"))
+        .withExtraArgs(RunMetrics.localWorkerArgs(config.metrics(), directory))));
+  }
+
+  /**
+   * The same run with workers started elsewhere (by the ssh, Slurm or Kubernetes launchers in deploy/), which join
+   * this node at cluster.host:cluster.coordinator-port.
+   */
+  public static ObjectNode runWithJoiningWorkers(CohortConfig config, Config hocon, RunSpec.Listener progress) {
+    return run(config, hocon, progress, (node, directory) -> null);
+  }
+
+  /** Starts the workers of a run, if this JVM starts them; null when they join on their own. */
+  private interface WorkerStarter {
+    LocalWorkers start(ClusterNode<Void> node, Path runDirectory);
+  }
+
+  private static ObjectNode run(CohortConfig config, Config hocon, RunSpec.Listener progress,
+      WorkerStarter starter) {
     List<WorkerId> placeholders = new ArrayList<>();
     for (int i = 0; i < config.parallel().workers(); i++) placeholders.add(new WorkerId("worker-" + i));
     PlacementPlanner.plan(config.model(), config.parallel(), placeholders, 0); // an impossible plan fails here
@@ -55,6 +80,11 @@ public final class LocalRun {
       }
 
       @Override
+      public void onPlacement(Placement placement) {
+        progress.onPlacement(placement);
+      }
+
+      @Override
       public void onFinished() {
         done.complete(last.get());
       }
@@ -64,12 +94,12 @@ public final class LocalRun {
         done.completeExceptionally(new RunFailed(reason));
       }
     };
-    int workers = config.parallel().workers();
-    try (ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
-        LocalWorkers processes = LocalWorkers.start(WorkerLaunch.of(config.cluster(), workers, node.hostPort(),
-            workerMain, workerCommand, directory.root().resolve("logs")))) {
+    try (RunMetrics metrics = RunMetrics.start(config, "coordinator", directory.root());
+        ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
+        LocalWorkers processes = starter.start(node, directory.root())) {
+      ClusterMetrics.watch(node.system());
       Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
-          CohortConfig.render(hocon), directory, listener));
+          CohortConfig.render(hocon), directory, new MeteredListener(metrics, listener)));
       return done.get(); // bounded: the coordinator fails the run on a join or step timeout
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

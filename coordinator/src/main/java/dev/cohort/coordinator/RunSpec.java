@@ -2,6 +2,7 @@ package dev.cohort.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.placement.Placement;
 import dev.cohort.worker.train.RunDirectory;
 
 /**
@@ -15,6 +16,9 @@ public record RunSpec(String runId, CohortConfig config, String configHocon, Run
   @FunctionalInterface
   public interface Listener {
     void onStep(ObjectNode metrics, long totalSteps);
+
+    /** The run was placed on its workers: at the start, and again on every recovery. */
+    default void onPlacement(Placement placement) {}
 
     default void onFinished() {}
 

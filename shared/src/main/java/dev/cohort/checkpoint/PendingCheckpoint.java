@@ -1,6 +1,7 @@
 package dev.cohort.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cohort.metrics.CheckpointMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ public final class PendingCheckpoint implements AutoCloseable {
   private final CheckpointStore store;
   private final long step;
   private final Path dir;
+  private final long beganNanos = System.nanoTime();
   private boolean finished;
 
   PendingCheckpoint(CheckpointStore store, long step, Path dir) {
@@ -64,6 +66,7 @@ public final class PendingCheckpoint implements AutoCloseable {
     if (finished) throw new IllegalStateException("checkpoint step " + step + " was already committed or aborted");
     Checkpoint committed = store.commit(this, state, files);
     finished = true;
+    CheckpointMetrics.committed(System.nanoTime() - beganNanos);
     return committed;
   }
 

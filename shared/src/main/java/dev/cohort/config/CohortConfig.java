@@ -21,7 +21,8 @@ public record CohortConfig(
     TrainConfig train,
     ParallelConfig parallel,
     CheckpointConfig checkpoint,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    MetricsConfig metrics) {
 
   public static final String ROOT = "cohort";
 
@@ -68,7 +69,8 @@ public record CohortConfig(
           bind(cohort, "train", TrainConfig.class),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
-          bindCluster(cohort.getConfig("cluster")));
+          bindCluster(cohort.getConfig("cluster")),
+          bind(cohort, "metrics", MetricsConfig.class));
     } catch (ConfigException e) {
       throw new ConfigError("invalid config: " + e.getMessage(), e);
     }
@@ -89,6 +91,7 @@ public record CohortConfig(
     parallel.validate(ROOT + ".parallel");
     checkpoint.validate(ROOT + ".checkpoint");
     cluster.validate(ROOT + ".cluster");
+    metrics.validate(ROOT + ".metrics");
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());

@@ -24,6 +24,8 @@ import dev.cohort.wire.TensorPayload;
 import dev.cohort.wire.WireFormatException;
 import dev.cohort.worker.collective.ActorExchange;
 import dev.cohort.worker.collective.DataSockets;
+import dev.cohort.worker.collective.Exchange;
+import dev.cohort.worker.collective.MeteredExchange;
 import dev.cohort.worker.collective.RingAllReduce;
 import dev.cohort.worker.collective.SocketExchange;
 import dev.cohort.worker.collective.TensorKey;
@@ -105,7 +107,8 @@ public final class Worker {
         : new ActorExchange(new WorkerId(workerId), peers);
     Duration timeout = Duration.ofSeconds(config.cluster().stepTimeoutSeconds());
     try {
-      StageEngine engine = new StageEngine(config, placement, exchange, new RingAllReduce(exchange, timeout), timeout);
+      Exchange metered = new MeteredExchange(exchange);
+      StageEngine engine = new StageEngine(config, placement, metered, new RingAllReduce(metered, timeout), timeout);
       return new Built(assign, engine, exchange, null);
     } catch (RuntimeException e) {
       exchange.close();
