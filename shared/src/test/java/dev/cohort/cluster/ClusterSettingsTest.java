@@ -162,7 +162,7 @@ class ClusterSettingsTest {
         "/secrets/trust-pass");
     ClusterConfig cluster = new ClusterConfig(DEFAULTS.host(), DEFAULTS.coordinatorPort(), DEFAULTS.workerPort(),
         DEFAULTS.joinTimeoutSeconds(), DEFAULTS.workerHeap(), DEFAULTS.stopGraceSeconds(),
-        DEFAULTS.stepTimeoutSeconds(), tls);
+        DEFAULTS.stepTimeoutSeconds(), DEFAULTS.transport(), DEFAULTS.dataPort(), tls);
     List<String> args = WorkerLaunch.of(cluster, 1, new HostPort("127.0.0.1", 41000), "Main", List.of(),
         Path.of("logs")).withExtraArgs(List.of("--port", "0")).extraArgs();
 
