@@ -21,7 +21,8 @@ public record CohortConfig(
     TrainConfig train,
     ParallelConfig parallel,
     CheckpointConfig checkpoint,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    RecipeConfig recipe) {
 
   public static final String ROOT = "cohort";
 
@@ -68,7 +69,8 @@ public record CohortConfig(
           bind(cohort, "train", TrainConfig.class),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
-          bind(cohort, "cluster", ClusterConfig.class));
+          bind(cohort, "cluster", ClusterConfig.class),
+          bindRecipe(cohort.getConfig("recipe")));
     } catch (ConfigException e) {
       throw new ConfigError("invalid config: " + e.getMessage(), e);
     }
@@ -89,6 +91,7 @@ public record CohortConfig(
     parallel.validate(ROOT + ".parallel");
     checkpoint.validate(ROOT + ".checkpoint");
     cluster.validate(ROOT + ".cluster");
+    recipe.validate(ROOT + ".recipe");
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());
@@ -99,6 +102,12 @@ public record CohortConfig(
   private static ModelConfig bindModel(Config model) {
     MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
     return RecordBinder.bind(model.withoutPath("moe"), ModelConfig.class, moe);
+  }
+
+  private static RecipeConfig bindRecipe(Config recipe) {
+    ChatTemplateConfig template = RecordBinder.bind(recipe.getConfig("template"), ChatTemplateConfig.class);
+    DpoConfig dpo = RecordBinder.bind(recipe.getConfig("dpo"), DpoConfig.class);
+    return RecordBinder.bind(recipe.withoutPath("template").withoutPath("dpo"), RecipeConfig.class, template, dpo);
   }
 
   private static <T extends Record> T bind(Config cohort, String section, Class<T> type) {
