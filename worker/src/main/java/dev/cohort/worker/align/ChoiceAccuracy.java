@@ -63,7 +63,7 @@ public final class ChoiceAccuracy {
         int length = part.stream().mapToInt(Tokenized::length).max().orElseThrow();
         try (NDScope scope = new NDScope()) {
           RowBatch batch = RowBatch.of(Row.layOut(part, length, false, padToken), manager);
-          double[] values = TrainingScalars.values(batch.rowLogProbs(model.forward(batch.tokens(), null).logits()));
+          double[] values = TrainingScalars.values(batch.rowLogProbs(batch.score(model).logProbs()));
           System.arraycopy(values, 0, scores, start, values.length);
         }
       }

@@ -91,10 +91,10 @@ public final class DpoObjective implements Objective {
     for (int i : indices) sequences.add(pairs.get(i).rejected());
     int length = sequences.stream().mapToInt(Tokenized::length).max().orElseThrow();
     RowBatch batch = RowBatch.of(Row.layOut(sequences, length, false, padToken), manager); // (2B, T)
-    Transformer.Output out = model.forward(batch.tokens(), null);
-    NDArray logProbs = batch.rowLogProbs(out.logits()); // (2B)
+    RowBatch.Scored scored = batch.score(model);
+    NDArray logProbs = batch.rowLogProbs(scored.logProbs()); // (2B)
     int b = indices.length;
-    return new Scored(Ops.slice(logProbs, 0, 0, b), Ops.slice(logProbs, 0, b, 2L * b), chosenTokens, out.moe());
+    return new Scored(Ops.slice(logProbs, 0, 0, b), Ops.slice(logProbs, 0, b, 2L * b), chosenTokens, scored.moe());
   }
 
   private void computeReference(Transformer reference, NDManager manager) {

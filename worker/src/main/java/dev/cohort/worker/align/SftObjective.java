@@ -1,6 +1,7 @@
 package dev.cohort.worker.align;
 
 import ai.djl.ndarray.NDManager;
+import dev.cohort.data.DataError;
 import dev.cohort.data.WindowSampler;
 import dev.cohort.model.Loss;
 import dev.cohort.model.Transformer;
@@ -18,9 +19,11 @@ public final class SftObjective implements Objective {
   private final int microBatchSize;
   private final int globalBatch;
 
+  /** @param rows rows without a loss position (an example truncated to its prompt) are left out */
   public SftObjective(List<Row> rows, int microBatchSize, int globalBatch, long seed) {
-    this.rows = List.copyOf(rows);
-    this.order = new EpochOrder(rows.size(), seed);
+    this.rows = rows.stream().filter(r -> r.lossTokens() > 0).toList();
+    if (this.rows.isEmpty()) throw new DataError("no SFT example has a response token to train on");
+    this.order = new EpochOrder(this.rows.size(), seed);
     this.microBatchSize = microBatchSize;
     this.globalBatch = globalBatch;
   }
@@ -36,7 +39,7 @@ public final class SftObjective implements Objective {
       batch.add(rows.get(order.item(WindowSampler.sampleIndex(step, microBatch, r, microBatchSize, globalBatch))));
     }
     RowBatch tensors = RowBatch.of(batch, manager);
-    Transformer.Output out = model.forward(tensors.tokens(), null);
-    return Loss.of(tensors.maskedCrossEntropy(out.logits()), out.moe(), model.config().moe());
+    RowBatch.Scored scored = tensors.score(model);
+    return Loss.of(tensors.maskedCrossEntropy(scored.logProbs()), scored.moe(), model.config().moe());
   }
 }
