@@ -2,9 +2,11 @@ package dev.cohort.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.config.CohortConfig;
 import dev.cohort.worker.align.ChoiceAccuracy;
 import dev.cohort.worker.align.ExampleFile;
 import dev.cohort.worker.align.Objectives;
+import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,7 +26,8 @@ public final class AccuracyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Threads.configure(0);
+    // The run's own thread count: on a shared machine two spinning threads can be ten times slower than one.
+    Threads.configure(CohortConfig.fromHocon(new RunDirectory(run.dir).resumedConfig(run.overrides)).train().threads());
     try (TrainedModel trained = TrainedModel.load(run.dir, run.overrides)) {
       long start = System.nanoTime();
       ChoiceAccuracy.Result result = ChoiceAccuracy.measure(trained.model(), trained.manager(),
