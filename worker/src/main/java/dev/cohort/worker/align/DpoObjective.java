@@ -54,11 +54,6 @@ public final class DpoObjective implements Objective {
     computeReference(reference, manager);
   }
 
-  /** Sequence log-probabilities of pair {@code index}'s chosen and rejected responses under the reference. */
-  public double[] reference(int index) {
-    return new double[] {referenceChosen[index], referenceRejected[index]};
-  }
-
   @Override
   public Loss loss(Transformer model, NDManager manager, long step, int microBatch) {
     int[] indices = new int[microBatchSize];
@@ -70,7 +65,7 @@ public final class DpoObjective implements Objective {
     NDArray refRejected = host(manager, indices, referenceRejected, policy.rejected());
     DpoLoss dpo = DpoLoss.of(policy.chosen(), policy.rejected(), refChosen, refRejected, config.beta());
     // The RPO term: mean negative log-likelihood per chosen response token.
-    NDArray nll = policy.chosen().sum().neg().div(Ops.scalar(refChosen, Math.max(1, policy.chosenTokens())));
+    NDArray nll = policy.chosen().sum().neg().div(Ops.scalar(refChosen, policy.chosenTokens()));
     NDArray objective = dpo.loss().add(nll.mul(Ops.scalar(nll, config.sftWeight())));
     stats.add(dpo.stats(), TrainingScalars.of(nll));
     return Loss.of(objective, policy.moe(), model.config().moe());
