@@ -2,9 +2,7 @@ package dev.cohort.worker.align;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -14,7 +12,8 @@ import java.util.Random;
 final class EpochOrder {
   private final int n;
   private final long seed;
-  private final Map<Long, int[]> orders = new HashMap<>();
+  private long epoch = -1;
+  private int[] order;
 
   EpochOrder(int n, long seed) {
     if (n <= 0) throw new IllegalArgumentException("nothing to order");
@@ -22,9 +21,14 @@ final class EpochOrder {
     this.seed = seed;
   }
 
+  /** Samples are asked for in rising order, so only the current epoch's order is kept. */
   int item(long sample) {
-    long epoch = sample / n;
-    return orders.computeIfAbsent(epoch, this::shuffled)[(int) (sample % n)];
+    long wanted = sample / n;
+    if (wanted != epoch) {
+      order = shuffled(wanted);
+      epoch = wanted;
+    }
+    return order[(int) (sample % n)];
   }
 
   private int[] shuffled(long epoch) {
