@@ -55,14 +55,14 @@ public final class TrainCommand implements Callable<Integer> {
           + "resume single-worker runs (without --workers)");
     }
     CohortConfig plain = config.load();
+    if (plain.recipe().onExamples() || !plain.recipe().initFrom().isBlank()) {
+      throw new ConfigError("--workers", "distributed runs pretrain from fresh weights only; train recipe.objective = "
+          + plain.recipe().objective() + " and recipe.init-from on a single worker (without --workers)");
+    }
     List<String> overrides = new ArrayList<>(config.overrides);
     if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
     Config hocon = CohortConfig.hocon(config.file, overrides);
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
-    if (cohort.recipe().onExamples() || !cohort.recipe().initFrom().isBlank()) {
-      throw new ConfigError("--workers", "distributed runs pretrain from fresh weights only; train recipe.objective = "
-          + cohort.recipe().objective() + " and recipe.init-from on a single worker (without --workers)");
-    }
     if (cohort.parallel().workers() != workers) {
       throw new ConfigError("--workers", workers + " workers, but parallel.pp x parallel.dp = "
           + cohort.parallel().workers());
