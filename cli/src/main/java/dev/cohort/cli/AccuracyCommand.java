@@ -30,8 +30,9 @@ public final class AccuracyCommand implements Callable<Integer> {
     Threads.configure(CohortConfig.fromHocon(new RunDirectory(run.dir).resumedConfig(run.overrides)).train().threads());
     try (TrainedModel trained = TrainedModel.load(run.dir, run.overrides)) {
       long start = System.nanoTime();
+      // Truncated to the model's longest sequence, not the run's training windows: every stage is asked alike.
       ChoiceAccuracy.Result result = ChoiceAccuracy.measure(trained.model(), trained.manager(),
-          Objectives.template(trained.config()), ExampleFile.choices(choices), trained.config().data().seqLen());
+          Objectives.template(trained.config()), ExampleFile.choices(choices), trained.config().model().maxSeqLen());
       ObjectNode out = new ObjectMapper().createObjectNode();
       out.put("run", run.dir.toString());
       out.put("checkpoint_step", trained.step());

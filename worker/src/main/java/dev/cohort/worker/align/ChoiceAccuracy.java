@@ -35,7 +35,9 @@ public final class ChoiceAccuracy {
     List<Tokenized> rows = new ArrayList<>();
     for (Choice q : questions) {
       Tokenized prompt = template.render(q.prompt());
-      for (String c : q.candidates()) rows.add(prompt.followedBy(template.turn(Turn.assistant(c))).truncatedTo(maxTokens));
+      for (String c : q.candidates()) {
+        rows.add(prompt.followedBy(template.turn(Turn.assistant(c))).truncatedTo(maxTokens));
+      }
     }
     double[] scores = scores(model, manager, rows, template.tokenizer().endOfText());
     int correct = 0;

@@ -40,6 +40,7 @@ public record DpoLoss(NDArray loss, NDArray chosenRewards, NDArray rejectedRewar
       sumR += r[i];
       if (c[i] > r[i]) wins++;
     }
-    return new Stats(TrainingScalars.of(loss), sumC / c.length, sumR / c.length, (sumC - sumR) / c.length, (double) wins / c.length);
+    int b = c.length;
+    return new Stats(TrainingScalars.of(loss), sumC / b, sumR / b, (sumC - sumR) / b, (double) wins / b);
   }
 }

@@ -68,7 +68,8 @@ class GenreTaskTest {
     GenreTask.write(corpus.toString(), dir.resolve("two"), settings(3));
     GenreTask.write(corpus.toString(), dir.resolve("three"), settings(4));
     for (String file : List.of(GenreTask.SFT, GenreTask.DPO, GenreTask.HELD_OUT)) {
-      assertEquals(Files.readString(dir.resolve("one").resolve(file)), Files.readString(dir.resolve("two").resolve(file)));
+      assertEquals(Files.readString(dir.resolve("one").resolve(file)),
+          Files.readString(dir.resolve("two").resolve(file)));
     }
     assertTrue(!Files.readString(dir.resolve("one").resolve(GenreTask.SFT))
         .equals(Files.readString(dir.resolve("three").resolve(GenreTask.SFT))));
