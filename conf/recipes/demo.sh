@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The alignment demo in one command: build the Brown genre task, pretrain, SFT, DPO, and measure held-out accuracy
 # after each stage (the model picks the most likely of the genre words). Writes runs/NAME-results.md.
-#   conf/recipes/demo.sh [NAME]      (NAME defaults to "demo"; existing runs of that name are not overwritten)
+#   conf/recipes/demo.sh [NAME]      (NAME defaults to "demo"; a stage whose run exists is resumed, so a rerun
+#                                     finishes an interrupted pipeline and re-measures a finished one)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 name="${1:-demo}"
 task="runs/$name-task"
 results="runs/$name-results.md"
 
-stage() { # stage NAME RECIPE [--set ...]: train one stage, then measure its held-out accuracy
+stage() { # stage NAME RECIPE [--set ...]: train one stage (or finish it, if a run of that name exists), measure it
   local stage="$1" recipe="$2"; shift 2
-  local start=$SECONDS
-  ./cohort train --no-progress --config "conf/recipes/$recipe.conf" --set "run.name=$name-$stage" "$@" >/dev/null
+  local start=$SECONDS resume=()
+  [[ -f "runs/$name-$stage/config.conf" ]] && resume=(--resume)
+  ./cohort train --no-progress "${resume[@]}" --config "conf/recipes/$recipe.conf" --set "run.name=$name-$stage" "$@" \
+    >/dev/null
   local trained=$((SECONDS - start))
   local line
   line=$(./cohort accuracy --run "runs/$name-$stage" --choices "$task/held-out.jsonl")
