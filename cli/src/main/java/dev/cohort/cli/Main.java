@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       PrepareCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      TaskCommand.class,
+      AccuracyCommand.class,
       GenerateCommand.class,
       ExportCommand.class,
       ImportCommand.class,

@@ -70,6 +70,10 @@ public final class TrainCommand implements Callable<Integer> {
           + "resume single-worker runs (without --workers)");
     }
     CohortConfig plain = config.load();
+    if (plain.recipe().onExamples() || !plain.recipe().initFrom().isBlank()) {
+      throw new ConfigError("--workers", "distributed runs pretrain from fresh weights only; train recipe.objective = "
+          + plain.recipe().objective() + " and recipe.init-from on a single worker (without --workers)");
+    }
     List<String> overrides = new ArrayList<>(config.overrides);
     if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
     Config hocon = CohortConfig.hocon(config.file, overrides);

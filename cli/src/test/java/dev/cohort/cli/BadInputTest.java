@@ -35,6 +35,24 @@ class BadInputTest {
   }
 
   @Test
+  void aMissingExampleFileIsNamed() {
+    String examples = dir.resolve("missing.jsonl").toString();
+    assertRejected(run("train", "--set", "recipe.objective = sft", "--set", "recipe.examples = \"" + examples + "\"",
+        "--set", "run.dir = \"" + dir + "\"", "--set", "run.name = sft"), "example file not found");
+  }
+
+  @Test
+  void fineTuningOnSeveralWorkersIsRefused() {
+    assertRejected(run("train", "--workers", "2", "--set", "recipe.objective = dpo", "--set", "recipe.examples = x",
+        "--set", "run.dir = \"" + dir + "\""), "distributed runs pretrain from fresh weights only");
+  }
+
+  @Test
+  void aGenreTaskWithOneGenreIsRefused() {
+    assertRejected(run("task", "--out", dir.toString(), "--genres", "a=news"), "at least two genres");
+  }
+
+  @Test
   void aMisspeltSettingIsRejectedByName() {
     assertRejected(run("train", "--set", "train.stpes = 5", "--set", "run.dir=" + dir), "unknown key 'stpes'");
   }

@@ -22,7 +22,8 @@ public record CohortConfig(
     ParallelConfig parallel,
     CheckpointConfig checkpoint,
     ClusterConfig cluster,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    RecipeConfig recipe) {
 
   public static final String ROOT = "cohort";
 
@@ -70,7 +71,8 @@ public record CohortConfig(
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
           bindCluster(cohort.getConfig("cluster")),
-          bind(cohort, "metrics", MetricsConfig.class));
+          bind(cohort, "metrics", MetricsConfig.class),
+          bindRecipe(cohort.getConfig("recipe")));
     } catch (ConfigException e) {
       throw new ConfigError("invalid config: " + e.getMessage(), e);
     }
@@ -92,6 +94,7 @@ public record CohortConfig(
     checkpoint.validate(ROOT + ".checkpoint");
     cluster.validate(ROOT + ".cluster");
     metrics.validate(ROOT + ".metrics");
+    recipe.validate(ROOT + ".recipe");
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());
@@ -108,6 +111,12 @@ public record CohortConfig(
   private static ClusterConfig bindCluster(Config cluster) {
     TlsConfig tls = RecordBinder.bind(cluster.getConfig("tls"), TlsConfig.class);
     return RecordBinder.bind(cluster.withoutPath("tls"), ClusterConfig.class, tls);
+  }
+
+  private static RecipeConfig bindRecipe(Config recipe) {
+    ChatTemplateConfig template = RecordBinder.bind(recipe.getConfig("template"), ChatTemplateConfig.class);
+    DpoConfig dpo = RecordBinder.bind(recipe.getConfig("dpo"), DpoConfig.class);
+    return RecordBinder.bind(recipe.withoutPath("template").withoutPath("dpo"), RecipeConfig.class, template, dpo);
   }
 
   private static <T extends Record> T bind(Config cohort, String section, Class<T> type) {

@@ -8,14 +8,15 @@ import java.util.List;
  * The training objective of one micro-batch and its parts.
  *
  * @param total what backward runs on: crossEntropy + auxWeight * sum(balance) + zWeight * sum(z)
- * @param crossEntropy the language-modelling loss (what "loss" means in metrics)
+ * @param crossEntropy the objective: next-token cross-entropy, masked to responses in SFT, the DPO loss in DPO
+ *     (what "loss" means in metrics)
  * @param balance mean load-balancing loss over the MoE layers (0 without MoE layers), unweighted
  * @param z mean router z-loss over the MoE layers, unweighted
  * @param moe each MoE layer's output, in layer order, for expert counts
  */
 public record Loss(NDArray total, NDArray crossEntropy, NDArray balance, NDArray z, List<MoeOutput> moe) {
 
-  static Loss of(NDArray crossEntropy, List<MoeOutput> moe, MoeConfig config) {
+  public static Loss of(NDArray crossEntropy, List<MoeOutput> moe, MoeConfig config) {
     if (moe.isEmpty()) {
       NDArray zero = crossEntropy.zerosLike();
       return new Loss(crossEntropy, crossEntropy, zero, zero, moe);

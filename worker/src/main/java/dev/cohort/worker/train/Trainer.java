@@ -7,16 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
-import dev.cohort.data.PreparedCorpus;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.worker.align.Objectives;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The single-worker training loop: the whole model in this process, steps from the last checkpoint (or zero) to
- * train.steps, metrics to metrics.jsonl, validation and checkpoints at their intervals.
+ * train.steps, metrics to metrics.jsonl, validation and checkpoints at their intervals. The weights start fresh or
+ * from recipe.init-from; what a step trains is the recipe's objective (pretraining, SFT or DPO).
  */
 public final class Trainer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
@@ -32,7 +34,7 @@ public final class Trainer implements AutoCloseable {
   private final Parameters params;
   private final Transformer model;
   private final AdamW optimizer;
-  private final Batches batches;
+  private final Objective objective;
   private final TrainingStep trainingStep;
   private final TrainerCheckpoints checkpoints;
   private final long firstStep;
@@ -45,11 +47,12 @@ public final class Trainer implements AutoCloseable {
     DataType dtype = Precision.dtype(train);
     this.params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager, dtype);
     params.requireGradients();
+    // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
+    if (!config.recipe().initFrom().isBlank()) InitFrom.load(Path.of(config.recipe().initFrom()), params, manager);
     this.model = new Transformer(config.model(), params, manager);
     this.optimizer = new AdamW(train, params);
-    PreparedCorpus corpus = Corpora.openOrPrepare(config);
-    this.batches = Corpora.batches(corpus, config);
-    this.trainingStep = new TrainingStep(train, model, params, optimizer, batches, manager);
+    this.objective = Objectives.of(config, model, manager);
+    this.trainingStep = new TrainingStep(train, model, params, optimizer, objective, manager);
     this.checkpoints = new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep());
     this.firstStep = resume ? checkpoints.restoreLatest(params, optimizer, manager) : 0;
     log.info("model: {} parameters; run directory {}; starting at step {}", params.count(), run.root(), firstStep);
@@ -74,9 +77,10 @@ public final class Trainer implements AutoCloseable {
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
         last = MetricsLog.record(result, stepMs, tokensPerStep * 1000.0 / stepMs);
+        objective.report(last);
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
-          last.put("val_loss", Evaluation.validationLoss(model, batches, train.evalBatches(), manager));
+          objective.evaluate(model, manager, last);
         }
         metrics.write(last);
         listener.onStep(last, train.steps());

@@ -26,17 +26,22 @@ public final class TrainingStep {
   private final Transformer model;
   private final Parameters params;
   private final AdamW optimizer;
-  private final BatchSource batches;
+  private final Objective objective;
   private final LrSchedule schedule;
   private final NDManager manager;
 
   public TrainingStep(TrainConfig config, Transformer model, Parameters params, AdamW optimizer, BatchSource batches,
       NDManager manager) {
+    this(config, model, params, optimizer, Objective.languageModelling(batches), manager);
+  }
+
+  public TrainingStep(TrainConfig config, Transformer model, Parameters params, AdamW optimizer, Objective objective,
+      NDManager manager) {
     this.config = config;
     this.model = model;
     this.params = params;
     this.optimizer = optimizer;
-    this.batches = batches;
+    this.objective = objective;
     this.schedule = LrSchedule.of(config);
     this.manager = manager;
   }
@@ -47,10 +52,9 @@ public final class TrainingStep {
     StepTotals totals = new StepTotals(micro);
     for (int m = 0; m < micro; m++) {
       try (NDScope scope = new NDScope()) {
-        Batch batch = batches.training(manager, step, m);
         Autograd.record(true);
         long start = System.nanoTime();
-        Loss loss = model.loss(batch.tokens(), batch.targets());
+        Loss loss = objective.loss(model, manager, step, m);
         long forwardEnd = System.nanoTime();
         // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
         Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro)));

@@ -1,0 +1,48 @@
+package dev.cohort.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RecipeConfigTest {
+  private static final Path RECIPES = Path.of("../conf/recipes");
+
+  @Test
+  void theDefaultIsPretrainingFromFreshWeightsWithLlamaTwoChatMarkers() {
+    RecipeConfig recipe = CohortConfig.defaults().recipe();
+    assertEquals(RecipeConfig.LM, recipe.objective());
+    assertEquals("", recipe.initFrom());
+    assertEquals("[INST] {content} [/INST]", recipe.template().user());
+  }
+
+  @Test
+  void theThreeStageRecipesLoadAndChainByInitFrom() {
+    CohortConfig pretrain = CohortConfig.load(RECIPES.resolve("pretrain.conf"), List.of());
+    CohortConfig sft = CohortConfig.load(RECIPES.resolve("sft.conf"), List.of());
+    CohortConfig dpo = CohortConfig.load(RECIPES.resolve("dpo.conf"), List.of());
+    assertEquals(RecipeConfig.LM, pretrain.recipe().objective());
+    assertEquals(RecipeConfig.SFT, sft.recipe().objective());
+    assertEquals(RecipeConfig.DPO, dpo.recipe().objective());
+    assertEquals("runs/" + pretrain.run().name(), sft.recipe().initFrom());
+    assertEquals("runs/" + sft.run().name(), dpo.recipe().initFrom());
+    assertEquals(pretrain.model(), dpo.model(), "every stage trains the same model");
+  }
+
+  @Test
+  void badRecipesAreRejectedWithTheirPath() {
+    assertRejected("recipe.objective = rlhf", "cohort.recipe.objective");
+    assertRejected("recipe.objective = sft", "cohort.recipe.examples");
+    assertRejected("recipe.template.user = \"[INST]\"", "cohort.recipe.template.user");
+    assertRejected("recipe.dpo.beta = 0", "cohort.recipe.dpo.beta");
+    assertRejected("recipe.dpo.temperature = 1", "temperature");
+  }
+
+  private static void assertRejected(String override, String named) {
+    ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(override)));
+    assertTrue(error.getMessage().contains(named), error.getMessage());
+  }
+}

@@ -1,0 +1,45 @@
+package dev.cohort.worker.align;
+
+import ai.djl.ndarray.NDManager;
+import dev.cohort.data.DataError;
+import dev.cohort.data.WindowSampler;
+import dev.cohort.model.Loss;
+import dev.cohort.model.Transformer;
+import dev.cohort.worker.train.Objective;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Supervised fine-tuning: next-token cross-entropy on response tokens only, averaged over the micro-batch's response
+ * tokens, on rows that pack several examples each (recipe.pack).
+ */
+public final class SftObjective implements Objective {
+  private final List<Row> rows;
+  private final EpochOrder order;
+  private final int microBatchSize;
+  private final int globalBatch;
+
+  /** @param rows rows without a loss position (an example truncated to its prompt) are left out */
+  public SftObjective(List<Row> rows, int microBatchSize, int globalBatch, long seed) {
+    this.rows = rows.stream().filter(r -> r.lossTokens() > 0).toList();
+    if (this.rows.isEmpty()) throw new DataError("no SFT example has a response token to train on");
+    this.order = new EpochOrder(this.rows.size(), seed);
+    this.microBatchSize = microBatchSize;
+    this.globalBatch = globalBatch;
+  }
+
+  public List<Row> rows() {
+    return rows;
+  }
+
+  @Override
+  public Loss loss(Transformer model, NDManager manager, long step, int microBatch) {
+    List<Row> batch = new ArrayList<>();
+    for (int r = 0; r < microBatchSize; r++) {
+      batch.add(rows.get(order.item(WindowSampler.sampleIndex(step, microBatch, r, microBatchSize, globalBatch))));
+    }
+    RowBatch tensors = RowBatch.of(batch, manager);
+    RowBatch.Scored scored = tensors.score(model);
+    return Loss.of(tensors.maskedCrossEntropy(scored.logProbs()), scored.moe(), model.config().moe());
+  }
+}
