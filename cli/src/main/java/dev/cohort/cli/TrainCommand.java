@@ -50,14 +50,12 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int trainDistributed() {
-    if (resume) {
-      throw new ConfigError("--resume", "resuming a distributed run needs sharded checkpoints, not built yet; "
-          + "resume single-worker runs (without --workers)");
-    }
-    CohortConfig plain = config.load();
+    CohortConfig plain = resume ? CohortConfig.fromHocon(runOf(config.load()).resumedConfig(config.overrides))
+        : config.load();
     List<String> overrides = new ArrayList<>(config.overrides);
     if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
-    Config hocon = CohortConfig.hocon(config.file, overrides);
+    // A resumed run keeps its recorded config (model, data, seed); the layout may change: checkpoints reshard.
+    Config hocon = resume ? runOf(config.load()).resumedConfig(overrides) : CohortConfig.hocon(config.file, overrides);
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
     if (cohort.parallel().workers() != workers) {
       throw new ConfigError("--workers", workers + " workers, but parallel.pp x parallel.dp = "
@@ -65,7 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     try (ProgressBar bar = progressBar(0, cohort.train().steps())) {
       ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"),
-          (metrics, totalSteps) -> showStep(bar, metrics));
+          (metrics, totalSteps) -> showStep(bar, metrics), resume, processes -> { });
       System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }

@@ -1,8 +1,11 @@
 package dev.cohort.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.checkpoint.Checkpoint;
+import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.cluster.NodeRole;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.ParallelConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
@@ -14,6 +17,8 @@ import dev.cohort.protocol.CoordinatorProtocol.Internal;
 import dev.cohort.protocol.CoordinatorProtocol.ListWorkers;
 import dev.cohort.protocol.CoordinatorProtocol.Pong;
 import dev.cohort.protocol.CoordinatorProtocol.Ready;
+import dev.cohort.protocol.CoordinatorProtocol.Restored;
+import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.CoordinatorProtocol.WorkerList;
 import dev.cohort.protocol.StepSummary;
@@ -21,9 +26,12 @@ import dev.cohort.protocol.WorkerProtocol;
 import dev.cohort.worker.train.GradClipping;
 import dev.cohort.worker.train.LrSchedule;
 import dev.cohort.worker.train.MetricsLog;
+import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -38,6 +46,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -47,7 +56,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * reachable workers; given a run, it waits for pp x dp of them, plans the placement, assigns every worker its part,
  * then drives each step in two phases: every worker's forward/backward (answered with Gradients, from which it
  * computes the global gradient norm and the clipping scale), then every worker's update. It writes metrics.jsonl.
- * A worker that fails, leaves, or stays silent past the step timeout ends the run with a message naming it.
+ *
+ * <p>Fault tolerance: at checkpoint steps every worker snapshots the tensors it owns and writes them in the
+ * background while training goes on; the manifest is committed once every shard is durable ({@link
+ * ShardedCheckpoints}). A worker that becomes unreachable or leaves is downed; the placement is replanned on the
+ * workers left (after waiting up to cluster.replacement-wait-seconds for a replacement), every worker reloads the
+ * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
+ * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run.
  */
 public final class Coordinator {
   private Coordinator() {}
@@ -64,6 +79,8 @@ public final class Coordinator {
   private record PhaseTimeout(long step, RunState.Phase phase) implements Internal {}
 
   private record JoinTimeout() implements Internal {}
+
+  private record ReplacementTimeout(long epoch) implements Internal {}
 
   /** Starts a coordinator that only tracks workers (for `./cohort coordinator` and cluster tests). */
   public static ActorRef<Command> startSingleton(ActorSystem<?> system) {
@@ -102,6 +119,15 @@ public final class Coordinator {
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private MetricsLog metrics;
+    /** The run as configured (its layout may differ from the current placement's after a loss). */
+    private RunSpec configured;
+    private ShardedCheckpoints checkpoints;
+    /** The checkpoint the current placement restores before its first step, or null (a fresh start). */
+    private Checkpoint restoreFrom;
+    /** Workers found unreachable and downed: never placed again, even while the receptionist still lists them. */
+    private final Set<String> downed = new HashSet<>();
+    /** When the last worker loss was noticed (System.nanoTime), until training is going again; 0 otherwise. */
+    private long lostAtNanos;
 
     Running(ActorContext<Command> context, TimerScheduler<Command> timers) {
       this.context = context;
@@ -110,8 +136,11 @@ public final class Coordinator {
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
     Behavior<Command> tracking(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec pending) {
-      if (pending != null && workers.size() >= pending.config().parallel().workers()) return assign(workers, pending);
+      if (pending != null && available(workers).size() >= pending.config().parallel().workers()) {
+        return start(workers, pending);
+      }
       return common(workers)
+          .onMessage(ReachabilityChanged.class, this::logReachability)
           .onMessage(WorkersChanged.class, changed -> tracking(workersChanged(workers, changed), pending))
           .onMessage(JoinTimeout.class, timeout -> {
             if (pending == null) return Behaviors.same();
@@ -130,8 +159,40 @@ public final class Coordinator {
           .onMessage(Ready.class, ready -> {
             if (!state.expects(ready.runId(), ready.epoch(), state.step(), RunState.Phase.ASSIGNING)) return stray(ready);
             RunState next = state.answeredBy(ready.workerId());
-            return next.everyoneAnswered() ? startStep(live, next, next.step()) : assigning(live, next);
+            if (!next.everyoneAnswered()) return assigning(live, next);
+            return restoreFrom == null ? startStep(live, next, next.step()) : restore(live, next);
           })
+          .build();
+    }
+
+    /** Sent Restore to every worker; waiting for each one's Restored. */
+    Behavior<Command> restoring(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return running(live, state)
+          .onMessage(Restored.class, restored -> {
+            if (!state.expects(restored.runId(), restored.epoch(), state.step(), RunState.Phase.RESTORING)) {
+              return stray(restored);
+            }
+            RunState next = state.answeredBy(restored.workerId());
+            return next.everyoneAnswered() ? startStep(live, next, next.step()) : restoring(live, next);
+          })
+          .build();
+    }
+
+    /** A worker was lost: waiting up to cluster.replacement-wait-seconds for enough workers to rejoin. */
+    Behavior<Command> awaitingWorkers(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState lost,
+        Checkpoint from) {
+      int wanted = configured.config().parallel().workers();
+      int wait = configured.config().cluster().replacementWaitSeconds();
+      if (available(live).size() >= wanted || wait == 0) return replan(live, lost, from);
+      if (!timers.isTimerActive("replacement")) {
+        context.getLog().info("waiting up to {} s for {} more worker(s)", wait, wanted - available(live).size());
+        timers.startSingleTimer("replacement", new ReplacementTimeout(lost.placement().epoch()),
+            Duration.ofSeconds(wait));
+      }
+      return common(live)
+          .onMessage(ReachabilityChanged.class, this::logReachability)
+          .onMessage(WorkersChanged.class, changed -> awaitingWorkers(workersChanged(live, changed), lost, from))
+          .onMessage(ReplacementTimeout.class, timeout -> replan(live, lost, from))
           .build();
     }
 
@@ -157,13 +218,24 @@ public final class Coordinator {
           .build();
     }
 
-    private Behavior<Command> assign(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
+    /** A new run (or a resumed one, from its newest complete checkpoint) on the workers registered now. */
+    private Behavior<Command> start(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
       timers.cancel("join");
+      configured = run;
+      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
+      Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
+      if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
+      return assign(workers, run, 1, from);
+    }
+
+    /** Places the run on the available workers at {@code epoch}; they restore {@code from} first when not null. */
+    private Behavior<Command> assign(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run, long epoch,
+        Checkpoint from) {
       CohortConfig config = run.config();
-      List<String> ids = workers.keySet().stream().sorted().limit(config.parallel().workers()).toList();
+      List<String> ids = available(workers).stream().sorted().limit(config.parallel().workers()).toList();
       Placement placement = PlacementPlanner.plan(config.model(), config.parallel(),
-          ids.stream().map(WorkerId::new).toList(), 1);
-      context.getLog().info("placement of run {}:\n{}", run.runId(), placement.describe());
+          ids.stream().map(WorkerId::new).toList(), epoch);
+      context.getLog().info("placement epoch {} of run {}:\n{}", epoch, run.runId(), placement.describe());
       Map<String, ActorRef<WorkerProtocol.Command>> assigned = new TreeMap<>();
       ids.forEach(id -> assigned.put(id, workers.get(id)));
       List<ActorRef<WorkerProtocol.Command>> refs = ids.stream().map(workers::get).toList();
@@ -171,14 +243,57 @@ public final class Coordinator {
         workers.get(id).tell(new WorkerProtocol.Assign(run.runId(), placement.epoch(), run.configHocon(), ids, refs,
             context.getSelf().narrow()));
       }
-      metrics = new MetricsLog(run.directory().metrics(), 0);
-      RunState state = RunState.assigning(run, placement, assigned, 0);
+      long firstStep = from == null ? 0 : from.step();
+      if (metrics != null) metrics.close();
+      metrics = new MetricsLog(run.directory().metrics(), firstStep); // drops lines of steps to be done again
+      restoreFrom = from;
+      RunState state = RunState.assigning(run, placement, assigned, firstStep);
       armTimer(state);
       return assigning(workers, state);
     }
 
+    private Behavior<Command> restore(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      RunState next = state.inPhase(RunState.Phase.RESTORING);
+      context.getLog().info("every worker loads checkpoint {}", ShardedCheckpoints.describe(restoreFrom));
+      List<String> files = restoreFrom.files().stream().map(ManifestFile::name).toList();
+      long optimizerSteps = restoreFrom.state().path(TrainerCheckpoints.OPTIMIZER_STEPS).asLong();
+      next.workers().values().forEach(w -> w.tell(new WorkerProtocol.Restore(next.run().runId(),
+          next.placement().epoch(), restoreFrom.dir().toString(), files, optimizerSteps)));
+      armTimer(next);
+      return restoring(live, next);
+    }
+
+    /** After a loss: the largest layout the available workers allow, restored from the last checkpoint. */
+    private Behavior<Command> replan(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState lost,
+        Checkpoint from) {
+      timers.cancel("replacement");
+      Optional<ParallelConfig> layout = Replan.fit(configured.config(), available(live).size());
+      if (layout.isEmpty()) return fail(live, lost, "no worker left to continue on");
+      RunSpec run = layout.get().equals(configured.config().parallel()) ? configured
+          : configured.withParallel(layout.get());
+      context.getLog().warn("continuing run {} on {} worker(s) (pp={} dp={} ep={}) from {}", run.runId(),
+          layout.get().workers(), layout.get().pp(), layout.get().dp(), layout.get().ep(),
+          from == null ? "step 0 (no checkpoint yet)" : ShardedCheckpoints.describe(from));
+      return assign(live, run, lost.placement().epoch() + 1, from);
+    }
+
+    private Behavior<Command> recover(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
+        Set<String> lost) {
+      context.getLog().warn("lost worker(s) {} during step {} ({}): recovering", lost, state.step(), state.phase());
+      timers.cancel("phase");
+      if (lostAtNanos == 0) lostAtNanos = System.nanoTime();
+      downed.addAll(lost);
+      checkpoints.abortPending();
+      return awaitingWorkers(live, state, checkpoints.latest().orElse(null));
+    }
+
     private Behavior<Command> startStep(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
         long step) {
+      if (lostAtNanos != 0) {
+        context.getLog().info("training again at step {}, {} ms after the worker loss was noticed", step,
+            (System.nanoTime() - lostAtNanos) / 1_000_000);
+        lostAtNanos = 0;
+      }
       RunState next = state.startStep(step, System.nanoTime());
       next.workers().values().forEach(w -> w.tell(
           new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step)));
@@ -214,13 +329,46 @@ public final class Coordinator {
           !Double.isFinite(summary.gradNorm()), stepMs, tokens * 1000.0 / stepMs, state.reports());
       metrics.write(line);
       run.listener().onStep(line, train.steps());
-      if (state.step() + 1 < train.steps()) return startStep(live, state, state.step() + 1);
-      stopWorkers(state);
-      run.listener().onFinished();
-      return tracking(live, null);
+      long done = state.step() + 1;
+      boolean checkpoint = checkpoints.due(done);
+      if (checkpoint) saveShards(state, done);
+      if (done >= train.steps() || (checkpoint && canGrow(live, state))) return drain(live, state);
+      return startStep(live, state, done);
     }
 
-    /** Messages every state handles, plus run failures. */
+    /** Every worker snapshots its tensors before its next step and writes them in the background. */
+    private void saveShards(RunState state, long done) {
+      String dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+      state.workers().values().forEach(w -> w.tell(new WorkerProtocol.SaveShard(state.run().runId(),
+          state.placement().epoch(), done, dir)));
+    }
+
+    /** Whether workers beyond the current placement's are available, and the configured layout can use them. */
+    private boolean canGrow(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return Replan.fit(configured.config(), available(live).size())
+          .filter(layout -> layout.workers() > state.workers().size()).isPresent();
+    }
+
+    /** Waits for pending checkpoints to commit, then ends the run or takes the new workers in. */
+    private Behavior<Command> drain(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      if (checkpoints.idle()) return drained(live, state);
+      RunState next = state.inPhase(RunState.Phase.DRAINING);
+      armTimer(next);
+      return running(live, next).build();
+    }
+
+    private Behavior<Command> drained(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      timers.cancel("phase");
+      if (state.step() + 1 >= state.run().config().train().steps()) {
+        stopWorkers(state, live);
+        state.run().listener().onFinished();
+        return tracking(live, null);
+      }
+      context.getLog().info("taking in new workers at checkpoint step {}", state.step() + 1);
+      return replan(live, state, checkpoints.latest().orElse(null));
+    }
+
+    /** Messages every state of a run handles: checkpoint shards, lost workers, failures, timeouts. */
     private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> running(
         Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
       return common(live)
@@ -228,17 +376,50 @@ public final class Coordinator {
             Map<String, ActorRef<WorkerProtocol.Command>> now = workersChanged(live, changed);
             Set<String> lost = state.workers().keySet().stream().filter(id -> !now.containsKey(id))
                 .collect(Collectors.toSet());
-            if (!lost.isEmpty()) return fail(now, state, "worker(s) " + lost + " left the cluster during step "
-                + state.step() + " (" + state.phase() + ")");
-            return Behaviors.same();
+            if (!lost.isEmpty()) return recover(now, state, lost);
+            return state.phase() == RunState.Phase.DRAINING ? running(now, state).build() : sameState(now, state);
           })
-          .onMessage(Failed.class, f -> state.run().runId().equals(f.runId())
+          .onMessage(ReachabilityChanged.class, changed -> {
+            logReachability(changed);
+            String address = changed.event().member().address().toString();
+            if (changed.event() instanceof ClusterEvent.ReachableMember || !state.workers().containsKey(address)) {
+              return Behaviors.same();
+            }
+            // Down it at once rather than wait for the split-brain resolver: it cannot rejoin under this identity.
+            Cluster.get(context.getSystem()).manager().tell(new Down(changed.event().member().address()));
+            return recover(live, state, Set.of(address));
+          })
+          .onMessage(ShardSaved.class, shard -> {
+            if (!state.run().runId().equals(shard.runId())) return stray(shard);
+            checkpoints.onShard(shard);
+            boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
+            return drained ? drained(live, state) : Behaviors.same();
+          })
+          .onMessage(Failed.class, f -> state.run().runId().equals(f.runId()) && f.epoch() == state.placement().epoch()
               ? fail(live, state, "worker " + f.workerId() + " failed: " + f.error()) : stray(f))
           .onMessage(PhaseTimeout.class, t -> t.step() == state.step() && t.phase() == state.phase()
               ? fail(live, state, "step " + t.step() + " (" + t.phase() + "): no answer within "
                   + state.run().config().cluster().stepTimeoutSeconds() + " s from "
                   + state.workers().keySet().stream().filter(id -> !state.answered().contains(id)).toList())
               : Behaviors.same());
+    }
+
+    /** The behaviour of {@code state}'s phase, with the worker map updated. */
+    private Behavior<Command> sameState(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return switch (state.phase()) {
+        case ASSIGNING -> assigning(live, state);
+        case RESTORING -> restoring(live, state);
+        case GRADIENTS -> stepping(live, state);
+        case UPDATES -> updating(live, state);
+        case DRAINING -> running(live, state).build();
+      };
+    }
+
+    private Behavior<Command> logReachability(ReachabilityChanged changed) {
+      boolean reachable = changed.event() instanceof ClusterEvent.ReachableMember;
+      context.getLog().info("cluster member {} is {}", changed.event().member().address(),
+          reachable ? "reachable again" : "unreachable");
+      return Behaviors.same();
     }
 
     private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common(
@@ -257,27 +438,34 @@ public final class Coordinator {
                 changed.event().member().getRoles(), changed.event().member().status());
             return Behaviors.same();
           })
-          .onMessage(ReachabilityChanged.class, changed -> {
-            boolean reachable = changed.event() instanceof ClusterEvent.ReachableMember;
-            context.getLog().info("cluster member {} is {}", changed.event().member().address(),
-                reachable ? "reachable again" : "unreachable");
-            return Behaviors.same();
-          });
+          .onMessage(ShardSaved.class, this::stray)
+          .onMessage(Restored.class, this::stray);
     }
 
     private Behavior<Command> fail(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
         String reason) {
       context.getLog().error("run {} failed: {}", state.run().runId(), reason);
-      stopWorkers(state);
+      stopWorkers(state, live);
       state.run().listener().onFailed(reason);
       return tracking(live, null);
     }
 
-    private void stopWorkers(RunState state) {
+    /** Stops the placement's workers and any spare one (a worker left out after a loss, or one that came late). */
+    private void stopWorkers(RunState state, Map<String, ActorRef<WorkerProtocol.Command>> live) {
       timers.cancelAll();
-      state.workers().values().forEach(w -> w.tell(new WorkerProtocol.Stop(state.run().runId())));
+      Set<ActorRef<WorkerProtocol.Command>> all = new HashSet<>(state.workers().values());
+      all.addAll(live.values());
+      all.forEach(w -> w.tell(new WorkerProtocol.Stop(state.run().runId())));
       if (metrics != null) metrics.close();
       metrics = null;
+      if (checkpoints != null) checkpoints.close();
+      checkpoints = null;
+    }
+
+    /** Registered workers that were not downed. */
+    private List<String> available(Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      downed.retainAll(workers.keySet()); // once the receptionist forgets a downed worker, so can we
+      return workers.keySet().stream().filter(id -> !downed.contains(id)).toList();
     }
 
     private void armTimer(RunState state) {
@@ -285,7 +473,7 @@ public final class Coordinator {
           Duration.ofSeconds(state.run().config().cluster().stepTimeoutSeconds()));
     }
 
-    private Behavior<Command> stray(Object message) {
+    private <T> Behavior<Command> stray(T message) {
       context.getLog().warn("dropped {}: not for the current run, epoch, step or phase", message);
       return Behaviors.same();
     }

@@ -17,11 +17,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A distributed run on this machine, as torchrun does it: the coordinator in this JVM and pp x dp worker JVMs on
  * 127.0.0.1, all stopped when the run ends, fails, or this JVM exits (the workers also watch this process's pid).
+ * With cluster.restart-lost-workers a worker JVM that dies is started again; the coordinator goes on without it
+ * meanwhile and takes the new one in at the next checkpoint.
  */
 public final class LocalRun {
   private LocalRun() {}
@@ -40,11 +43,23 @@ public final class LocalRun {
    */
   public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
       RunSpec.Listener progress) {
+    return run(config, hocon, workerMain, workerCommand, progress, false, workers -> { });
+  }
+
+  /**
+   * Runs a new run, or with {@code resume} continues the one in the run directory from its newest complete
+   * checkpoint (under any layout: the checkpoint reshards), to the configured step count.
+   *
+   * @param started told the worker processes once they are started (tests kill one of them)
+   */
+  public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
+      RunSpec.Listener progress, boolean resume, Consumer<LocalWorkers> started) {
     List<WorkerId> placeholders = new ArrayList<>();
     for (int i = 0; i < config.parallel().workers(); i++) placeholders.add(new WorkerId("worker-" + i));
     PlacementPlanner.plan(config.model(), config.parallel(), placeholders, 0); // an impossible plan fails here
     Corpora.openOrPrepare(config); // once, here, before the workers open it
-    RunDirectory directory = RunDirectory.create(RunDirectory.of(config), hocon);
+    RunDirectory directory = resume ? new RunDirectory(RunDirectory.of(config))
+        : RunDirectory.create(RunDirectory.of(config), hocon);
     CompletableFuture<ObjectNode> done = new CompletableFuture<>();
     AtomicReference<ObjectNode> last = new AtomicReference<>();
     RunSpec.Listener listener = new RunSpec.Listener() {
@@ -68,8 +83,10 @@ public final class LocalRun {
     try (ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
         LocalWorkers processes = LocalWorkers.start(WorkerLaunch.of(config.cluster(), workers, node.hostPort(),
             workerMain, workerCommand, directory.root().resolve("logs")))) {
+      if (config.cluster().restartLostWorkers()) processes.replacingDeadWorkers();
+      started.accept(processes);
       Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
-          CohortConfig.render(hocon), directory, listener));
+          CohortConfig.render(hocon), directory, listener, resume));
       return done.get(); // bounded: the coordinator fails the run on a join or step timeout
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

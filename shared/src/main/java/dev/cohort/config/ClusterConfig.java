@@ -16,6 +16,11 @@ package dev.cohort.config;
  *     declaring the run stuck
  * @param stopGraceSeconds how long stopping a worker process waits for it to leave the cluster and exit before
  *     killing it
+ * @param replacementWaitSeconds after losing a worker, how long the coordinator waits for enough workers to rejoin
+ *     for the configured layout before replanning on the workers left (0: replan at once); a worker that joins later
+ *     is taken in at the next checkpoint
+ * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
+ *     for each one that dies
  */
 public record ClusterConfig(
     String host,
@@ -24,7 +29,9 @@ public record ClusterConfig(
     int joinTimeoutSeconds,
     String workerHeap,
     int stopGraceSeconds,
-    int stepTimeoutSeconds) {
+    int stepTimeoutSeconds,
+    int replacementWaitSeconds,
+    boolean restartLostWorkers) {
   private static final int MAX_PORT = 65535;
 
   void validate(String path) {
@@ -36,6 +43,7 @@ public record ClusterConfig(
     Check.that(workerHeap.matches("[1-9][0-9]*[kKmMgG]?"), path + ".worker-heap",
         "must be a size as for -Xmx, e.g. 2g or 512m, got '" + workerHeap + "'");
     Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
+    Check.nonNegative(path + ".replacement-wait-seconds", replacementWaitSeconds);
   }
 
   private static void port(String path, int port) {
