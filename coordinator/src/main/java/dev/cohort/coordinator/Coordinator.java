@@ -82,6 +82,9 @@ public final class Coordinator {
 
   private record ReplacementTimeout(long epoch) implements Internal {}
 
+  /** A worker has stayed unreachable for cluster.unreachable-grace-seconds. */
+  private record StillUnreachable(org.apache.pekko.actor.Address address) implements Internal {}
+
   /** Starts a coordinator that only tracks workers (for `./cohort coordinator` and cluster tests). */
   public static ActorRef<Command> startSingleton(ActorSystem<?> system) {
     return startSingleton(system, null);
@@ -139,8 +142,7 @@ public final class Coordinator {
       if (pending != null && available(workers).size() >= pending.config().parallel().workers()) {
         return start(workers, pending);
       }
-      return common(workers)
-          .onMessage(ReachabilityChanged.class, this::logReachability)
+      return unplaced(workers)
           .onMessage(WorkersChanged.class, changed -> tracking(workersChanged(workers, changed), pending))
           .onMessage(JoinTimeout.class, timeout -> {
             if (pending == null) return Behaviors.same();
@@ -189,8 +191,7 @@ public final class Coordinator {
         timers.startSingleTimer("replacement", new ReplacementTimeout(lost.placement().epoch()),
             Duration.ofSeconds(wait));
       }
-      return common(live)
-          .onMessage(ReachabilityChanged.class, this::logReachability)
+      return unplaced(live)
           .onMessage(WorkersChanged.class, changed -> awaitingWorkers(workersChanged(live, changed), lost, from))
           .onMessage(ReplacementTimeout.class, timeout -> replan(live, lost, from))
           .build();
@@ -381,12 +382,13 @@ public final class Coordinator {
           })
           .onMessage(ReachabilityChanged.class, changed -> {
             logReachability(changed);
-            String address = changed.event().member().address().toString();
-            if (changed.event() instanceof ClusterEvent.ReachableMember || !state.workers().containsKey(address)) {
-              return Behaviors.same();
-            }
-            // Down it at once rather than wait for the split-brain resolver: it cannot rejoin under this identity.
-            Cluster.get(context.getSystem()).manager().tell(new Down(changed.event().member().address()));
+            return Behaviors.same();
+          })
+          .onMessage(StillUnreachable.class, still -> {
+            String address = still.address().toString();
+            if (!state.workers().containsKey(address)) return Behaviors.same();
+            // Down it rather than wait for the split-brain resolver: it cannot rejoin under this identity.
+            Cluster.get(context.getSystem()).manager().tell(new Down(still.address()));
             return recover(live, state, Set.of(address));
           })
           .onMessage(ShardSaved.class, shard -> {
@@ -415,11 +417,26 @@ public final class Coordinator {
       };
     }
 
+    /**
+     * Logs a reachability change and times the unreachable: a loaded machine (a JVM starting up, a long GC) makes a
+     * healthy node miss heartbeats for a second or two, so only one unreachable for the whole grace is lost.
+     */
     private Behavior<Command> logReachability(ReachabilityChanged changed) {
       boolean reachable = changed.event() instanceof ClusterEvent.ReachableMember;
-      context.getLog().info("cluster member {} is {}", changed.event().member().address(),
-          reachable ? "reachable again" : "unreachable");
+      org.apache.pekko.actor.Address address = changed.event().member().address();
+      context.getLog().info("cluster member {} is {}", address, reachable ? "reachable again" : "unreachable");
+      String timer = "unreachable " + address;
+      if (reachable) {
+        timers.cancel(timer);
+      } else {
+        timers.startSingleTimer(timer, new StillUnreachable(address),
+            Duration.ofSeconds(unreachableGraceSeconds()));
+      }
       return Behaviors.same();
+    }
+
+    private int unreachableGraceSeconds() {
+      return configured == null ? 0 : configured.config().cluster().unreachableGraceSeconds();
     }
 
     private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common(
@@ -437,7 +454,15 @@ public final class Coordinator {
             context.getLog().info("cluster member {} {} is {}", changed.event().member().address(),
                 changed.event().member().getRoles(), changed.event().member().status());
             return Behaviors.same();
-          })
+          });
+    }
+
+    /** {@link #common} plus what a state without a placement ignores (no run, or between placements). */
+    private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> unplaced(
+        Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      return common(workers)
+          .onMessage(ReachabilityChanged.class, this::logReachability)
+          .onMessage(StillUnreachable.class, still -> Behaviors.same())
           .onMessage(ShardSaved.class, this::stray)
           .onMessage(Restored.class, this::stray);
     }

@@ -19,6 +19,8 @@ package dev.cohort.config;
  * @param replacementWaitSeconds after losing a worker, how long the coordinator waits for enough workers to rejoin
  *     for the configured layout before replanning on the workers left (0: replan at once); a worker that joins later
  *     is taken in at the next checkpoint
+ * @param unreachableGraceSeconds how long a worker of a run must stay unreachable before the coordinator downs it and
+ *     recovers without it (a loaded machine makes healthy nodes miss heartbeats for a second or two)
  * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
  *     for each one that dies
  */
@@ -31,6 +33,7 @@ public record ClusterConfig(
     int stopGraceSeconds,
     int stepTimeoutSeconds,
     int replacementWaitSeconds,
+    int unreachableGraceSeconds,
     boolean restartLostWorkers) {
   private static final int MAX_PORT = 65535;
 
@@ -44,6 +47,7 @@ public record ClusterConfig(
         "must be a size as for -Xmx, e.g. 2g or 512m, got '" + workerHeap + "'");
     Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
     Check.nonNegative(path + ".replacement-wait-seconds", replacementWaitSeconds);
+    Check.nonNegative(path + ".unreachable-grace-seconds", unreachableGraceSeconds);
   }
 
   private static void port(String path, int port) {
