@@ -133,7 +133,7 @@ class ReshardingTest {
     Files.walk(singleCheckpoints.resolve(CheckpointStore.dirName(STEPS))).sorted(Comparator.reverseOrder())
         .forEach(p -> p.toFile().delete());
     assertTrue(Files.isRegularFile(singleCheckpoints.resolve(CheckpointStore.dirName(6)).resolve("model.safetensors")));
-    distributed(resumedCopy("single", "single-to-dp2", "parallel.dp = 2"), true);
+    distributed(resumedCopy("single", "single-to-dp2", "parallel.pp = 1", "parallel.dp = 2"), true);
     assertContinuesUninterrupted("single-to-dp2", 6);
   }
 }

@@ -157,6 +157,7 @@ final class ShardedCheckpoints implements AutoCloseable {
 
   /** A checkpoint's step and the layout that wrote it, for logs. */
   static String describe(Checkpoint c) {
-    return "step " + c.step() + " (written by " + c.state().path("placement") + ")";
+    String writer = c.state().has("placement") ? c.state().get("placement").toString() : "a single worker";
+    return "step " + c.step() + " (written by " + writer + ")";
   }
 }
