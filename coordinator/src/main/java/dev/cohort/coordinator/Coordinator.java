@@ -375,8 +375,11 @@ public final class Coordinator {
       return common(live)
           .onMessage(WorkersChanged.class, changed -> {
             Map<String, ActorRef<WorkerProtocol.Command>> now = workersChanged(live, changed);
-            Set<String> lost = state.workers().keySet().stream().filter(id -> !now.containsKey(id))
-                .collect(Collectors.toSet());
+            // The receptionist hides an unreachable node's worker at once; that one gets its grace (StillUnreachable).
+            Set<String> unreachable = Cluster.get(context.getSystem()).state().getUnreachable().stream()
+                .map(m -> m.address().toString()).collect(Collectors.toSet());
+            Set<String> lost = state.workers().keySet().stream()
+                .filter(id -> !now.containsKey(id) && !unreachable.contains(id)).collect(Collectors.toSet());
             if (!lost.isEmpty()) return recover(now, state, lost);
             return state.phase() == RunState.Phase.DRAINING ? running(now, state).build() : sameState(now, state);
           })
