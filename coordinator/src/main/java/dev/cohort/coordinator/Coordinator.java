@@ -82,6 +82,9 @@ public final class Coordinator {
 
   private record ReplacementTimeout(long epoch) implements Internal {}
 
+  /** The straggler deadline of a step's phase passed. */
+  private record StragglerDeadline(long step, RunState.Phase phase) implements Internal {}
+
   /** A worker has stayed unreachable for cluster.unreachable-grace-seconds. */
   private record StillUnreachable(org.apache.pekko.actor.Address address) implements Internal {}
 
@@ -129,6 +132,7 @@ public final class Coordinator {
     private Checkpoint restoreFrom;
     /** Workers found unreachable and downed: never placed again, even while the receptionist still lists them. */
     private final Set<String> downed = new HashSet<>();
+    private Stragglers stragglers;
     /** When the last worker loss was noticed (System.nanoTime), until training is going again; 0 otherwise. */
     private long lostAtNanos;
 
@@ -224,6 +228,7 @@ public final class Coordinator {
       timers.cancel("join");
       configured = run;
       checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
+      stragglers = Stragglers.none(run.config().cluster().stragglerLimit());
       Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
       if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
       return assign(workers, run, 1, from);
@@ -282,6 +287,7 @@ public final class Coordinator {
         Set<String> lost) {
       context.getLog().warn("lost worker(s) {} during step {} ({}): recovering", lost, state.step(), state.phase());
       timers.cancel("phase");
+      timers.cancel("straggler");
       if (lostAtNanos == 0) lostAtNanos = System.nanoTime();
       downed.addAll(lost);
       checkpoints.abortPending();
@@ -402,11 +408,31 @@ public final class Coordinator {
           })
           .onMessage(Failed.class, f -> state.run().runId().equals(f.runId()) && f.epoch() == state.placement().epoch()
               ? fail(live, state, "worker " + f.workerId() + " failed: " + f.error()) : stray(f))
+          .onMessage(StragglerDeadline.class, d -> d.step() == state.step() && d.phase() == state.phase()
+              ? stragglersFound(live, state) : Behaviors.same())
           .onMessage(PhaseTimeout.class, t -> t.step() == state.step() && t.phase() == state.phase()
               ? fail(live, state, "step " + t.step() + " (" + t.phase() + "): no answer within "
                   + state.run().config().cluster().stepTimeoutSeconds() + " s from "
                   + state.workers().keySet().stream().filter(id -> !state.answered().contains(id)).toList())
               : Behaviors.same());
+    }
+
+    /** The phase's straggler deadline passed: log who is late; those over the limit are lost. */
+    private Behavior<Command> stragglersFound(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      Set<String> late = state.workers().keySet().stream().filter(id -> !state.answered().contains(id))
+          .collect(Collectors.toCollection(java.util.TreeSet::new));
+      stragglers = stragglers.missed(late);
+      for (String id : late) {
+        context.getLog().warn("straggler: {} missed the {} s deadline of step {} ({}), {} of {} allowed", id,
+            state.run().config().cluster().stragglerSeconds(), state.step(), state.phase(), stragglers.missesOf(id),
+            stragglers.limit());
+      }
+      Set<String> lost = stragglers.overLimit();
+      lost.retainAll(late);
+      if (lost.isEmpty()) return sameState(live, state);
+      lost.forEach(id -> Cluster.get(context.getSystem()).manager().tell(new Down(state.workers().get(id).path()
+          .address())));
+      return recover(live, state, lost);
     }
 
     /** The behaviour of {@code state}'s phase, with the worker map updated. */
@@ -466,6 +492,7 @@ public final class Coordinator {
       return common(workers)
           .onMessage(ReachabilityChanged.class, this::logReachability)
           .onMessage(StillUnreachable.class, still -> Behaviors.same())
+          .onMessage(StragglerDeadline.class, late -> Behaviors.same())
           .onMessage(ShardSaved.class, this::stray)
           .onMessage(Restored.class, this::stray);
     }
@@ -497,6 +524,12 @@ public final class Coordinator {
     }
 
     private void armTimer(RunState state) {
+      int straggler = state.run().config().cluster().stragglerSeconds();
+      boolean stepPhase = state.phase() == RunState.Phase.GRADIENTS || state.phase() == RunState.Phase.UPDATES;
+      if (straggler > 0 && stepPhase) {
+        timers.startSingleTimer("straggler", new StragglerDeadline(state.step(), state.phase()),
+            Duration.ofSeconds(straggler));
+      }
       timers.startSingleTimer("phase", new PhaseTimeout(state.step(), state.phase()),
           Duration.ofSeconds(state.run().config().cluster().stepTimeoutSeconds()));
     }

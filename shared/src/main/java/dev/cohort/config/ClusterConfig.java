@@ -21,6 +21,9 @@ package dev.cohort.config;
  *     is taken in at the next checkpoint
  * @param unreachableGraceSeconds how long a worker of a run must stay unreachable before the coordinator downs it and
  *     recovers without it (a loaded machine makes healthy nodes miss heartbeats for a second or two)
+ * @param stragglerSeconds a worker that has not finished a step's phase (forward/backward, update) this long after
+ *     the others were asked is logged as a straggler (0: no deadline)
+ * @param stragglerLimit after this many missed straggler deadlines in a run, a worker is treated as lost
  * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
  *     for each one that dies
  */
@@ -34,6 +37,8 @@ public record ClusterConfig(
     int stepTimeoutSeconds,
     int replacementWaitSeconds,
     int unreachableGraceSeconds,
+    int stragglerSeconds,
+    int stragglerLimit,
     boolean restartLostWorkers) {
   private static final int MAX_PORT = 65535;
 
@@ -48,6 +53,8 @@ public record ClusterConfig(
     Check.positive(path + ".stop-grace-seconds", stopGraceSeconds);
     Check.nonNegative(path + ".replacement-wait-seconds", replacementWaitSeconds);
     Check.nonNegative(path + ".unreachable-grace-seconds", unreachableGraceSeconds);
+    Check.nonNegative(path + ".straggler-seconds", stragglerSeconds);
+    Check.positive(path + ".straggler-limit", stragglerLimit);
   }
 
   private static void port(String path, int port) {

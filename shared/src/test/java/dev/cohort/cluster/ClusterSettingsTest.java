@@ -19,7 +19,7 @@ class ClusterSettingsTest {
 
   @Test
   void defaultsKeepEveryNodeOnLoopbackWithTheCoordinatorOnAKnownPort() {
-    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, 0, 5, true), DEFAULTS);
+    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, 0, 5, 0, 3, true), DEFAULTS);
   }
 
   @Test
