@@ -64,7 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (ProgressBar bar = progressBar(0, cohort.train().steps())) {
       ObjectNode last = LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"),
           (metrics, totalSteps) -> showStep(bar, metrics), resume, processes -> { });
-      System.out.println(last);
+      if (last != null) System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }
     return 0;

@@ -231,6 +231,13 @@ public final class Coordinator {
       stragglers = Stragglers.none(run.config().cluster().stragglerLimit());
       Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
       if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
+      if (from != null && from.step() >= run.config().train().steps()) {
+        context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
+            run.config().train().steps());
+        workers.values().forEach(w -> w.tell(new WorkerProtocol.Stop(run.runId())));
+        run.listener().onFinished();
+        return tracking(workers, null);
+      }
       return assign(workers, run, 1, from);
     }
 
