@@ -134,4 +134,54 @@ class WorkerLossTest {
         "cluster.replacement-wait-seconds = 60");
     assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
   }
+
+  /**
+   * The worker killed after step 1 is restarted by LocalRun while the run goes on alone from step 0; the listener
+   * holds the coordinator after the first step redone until the replacement has registered, so that it is there
+   * (and taken in) at the next checkpoint, step 3, whatever the machine's speed.
+   */
+  @Test
+  @Timeout(110)
+  void aWorkerThatJoinsLaterIsTakenInAtTheNextCheckpoint() throws Exception {
+    String name = "joins-later";
+    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = true");
+    Path replacementLog = dir.resolve("runs").resolve(name).resolve("logs").resolve("worker-1-r1.log");
+    AtomicReference<LocalWorkers> processes = new AtomicReference<>();
+    List<Integer> workersPerStep = new CopyOnWriteArrayList<>();
+    ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
+        (metrics, total) -> {
+          workersPerStep.add(metrics.get("workers").size());
+          if (workersPerStep.size() == 2) {
+            ProcessHandle.of(processes.get().pids().get(1)).orElseThrow().destroyForcibly(); // after step 1
+          } else if (workersPerStep.size() == 3) {
+            awaitRegistered(replacementLog);
+          }
+        }, false, processes::set);
+
+    assertEquals(STEPS - 1, last.get("step").asLong());
+    assertEquals(2, last.get("workers").size(), "the replacement was taken in: " + workersPerStep);
+    assertTrue(workersPerStep.contains(1), "some steps ran on one worker: " + workersPerStep);
+    List<JsonNode> lines = metrics(name);
+    for (int step = 0; step < STEPS; step++) {
+      double expected = uninterrupted.get(step).get("loss").asDouble();
+      assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+  }
+
+  /** Waits until a worker's log says it registered, plus time for the registration to reach the coordinator. */
+  private static void awaitRegistered(Path log) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        if (Files.exists(log) && Files.readString(log).contains("registered")) {
+          Thread.sleep(3000);
+          return;
+        }
+        Thread.sleep(200);
+      }
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    throw new IllegalStateException("the replacement worker never registered; see " + log);
+  }
 }
