@@ -31,7 +31,8 @@ final class ShardWriter {
         throw new UncheckedIOException("cannot write checkpoint shard into " + request.dir(), e);
       }
     }
-    log.info("checkpoint shard of step {}: {} files written in {} ms", request.step(), files.size(),
+    log.info("checkpoint shard of step {}: snapshot {} ms (the engine's pause), {} files written in {} ms "
+        + "(in the background)", request.step(), Math.round(shard.snapshotMs()), files.size(),
         (System.nanoTime() - start) / 1_000_000);
     return new ShardSaved(request.runId(), request.epoch(), request.step(), workerId, files, shard.optimizerSteps());
   }

@@ -10,9 +10,10 @@ import java.util.Map;
  * @param model the parameters it owns, by global name
  * @param moments their AdamW moments, exp_avg.NAME and exp_avg_sq.NAME
  * @param optimizerSteps AdamW updates applied so far
+ * @param snapshotMs how long taking the copy paused the engine
  */
 public record Shard(String suffix, Map<String, HostTensor> model, Map<String, HostTensor> moments,
-    long optimizerSteps) {
+    long optimizerSteps, double snapshotMs) {
 
   public boolean isEmpty() {
     return model.isEmpty();

@@ -138,6 +138,7 @@ public final class StageEngine implements AutoCloseable {
    * by global name. Taken between steps on the engine thread; the copies are the caller's to write at leisure.
    */
   public Shard snapshot() {
+    long start = System.nanoTime();
     Map<String, NDArray> model = new LinkedHashMap<>();
     Map<String, NDArray> moments = new LinkedHashMap<>();
     Map<String, NDArray> allMoments = optimizer.moments();
@@ -148,7 +149,7 @@ public final class StageEngine implements AutoCloseable {
       moments.put(AdamW.EXP_AVG_SQ + name, allMoments.get(AdamW.EXP_AVG_SQ + name));
     }
     return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostTensors(model),
-        TrainerCheckpoints.hostTensors(moments), optimizer.steps());
+        TrainerCheckpoints.hostTensors(moments), optimizer.steps(), (System.nanoTime() - start) / 1e6);
   }
 
   /** Loads every tensor of this slice from a checkpoint of any placement. */
