@@ -47,6 +47,11 @@ public final class CheckpointTensors {
     return new CheckpointTensors(dir, byName);
   }
 
+  /** The checkpoint directory, for messages. */
+  public Path dir() {
+    return dir;
+  }
+
   public boolean contains(String name) {
     return byName.containsKey(name);
   }

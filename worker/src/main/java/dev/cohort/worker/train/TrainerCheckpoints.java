@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
+import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.checkpoint.HostTensor;
+import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
-import dev.cohort.checkpoint.CheckpointTensors;
-import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -104,8 +104,8 @@ public final class TrainerCheckpoints {
       NDArray value = saved.get(name).toNDArray(manager);
       NDArray target = params.get(name);
       if (!value.getShape().equals(target.getShape())) {
-        throw new CheckpointError(Path.of(name), "has shape " + value.getShape() + " in the checkpoint, the model "
-            + "expects " + target.getShape());
+        throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
+            + target.getShape());
       }
       Ops.copyInto(target, value.toType(target.getDataType(), false));
     }
