@@ -345,7 +345,11 @@ public final class Coordinator {
       run.listener().onStep(line, train.steps());
       long done = state.step() + 1;
       boolean checkpoint = checkpoints.due(done);
-      if (checkpoint) saveShards(state, done);
+      try {
+        if (checkpoint) saveShards(state, done);
+      } catch (java.io.UncheckedIOException e) {
+        return fail(live, state, "cannot start the checkpoint of step " + done + ": " + e.getCause());
+      }
       if (done >= train.steps() || (checkpoint && canGrow(live, state))) return drain(live, state);
       return startStep(live, state, done);
     }
@@ -409,7 +413,11 @@ public final class Coordinator {
           })
           .onMessage(ShardSaved.class, shard -> {
             if (!state.run().runId().equals(shard.runId())) return stray(shard);
-            checkpoints.onShard(shard);
+            try {
+              checkpoints.onShard(shard);
+            } catch (RuntimeException e) {
+              return fail(live, state, "checkpoint of step " + shard.step() + " cannot be committed: " + e);
+            }
             boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
             return drained ? drained(live, state) : Behaviors.same();
           })
