@@ -65,18 +65,16 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int trainDistributed() {
-    if (resume) {
-      throw new ConfigError("--resume", "resuming a distributed run needs sharded checkpoints, not built yet; "
-          + "resume single-worker runs (without --workers)");
-    }
-    CohortConfig plain = config.load();
+    CohortConfig plain = resume ? CohortConfig.fromHocon(runOf(config.load()).resumedConfig(config.overrides))
+        : config.load();
     if (plain.recipe().onExamples() || !plain.recipe().initFrom().isBlank()) {
       throw new ConfigError("--workers", "distributed runs pretrain from fresh weights only; train recipe.objective = "
           + plain.recipe().objective() + " and recipe.init-from on a single worker (without --workers)");
     }
     List<String> overrides = new ArrayList<>(config.overrides);
     if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
-    Config hocon = CohortConfig.hocon(config.file, overrides);
+    // A resumed run keeps its recorded config (model, data, seed); the layout may change: checkpoints reshard.
+    Config hocon = resume ? runOf(config.load()).resumedConfig(overrides) : CohortConfig.hocon(config.file, overrides);
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
     if (cohort.parallel().workers() != workers) {
       throw new ConfigError("--workers", workers + " workers, but parallel.pp x parallel.dp = "
@@ -87,9 +85,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (bar.getCurrent() == 0) bar.reset(); // the ETA counts from the first step, not from cluster start-up
         showStep(bar, metrics);
       };
-      ObjectNode last = externalWorkers ? LocalRun.runWithJoiningWorkers(cohort, hocon, progress)
-          : LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), progress);
-      System.out.println(last);
+      ObjectNode last = externalWorkers ? LocalRun.runWithJoiningWorkers(cohort, hocon, progress, resume)
+          : LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), progress, resume, processes -> { });
+      if (last != null) System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }
     return 0;

@@ -1,8 +1,11 @@
 package dev.cohort.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.checkpoint.Checkpoint;
+import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.cluster.NodeRole;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.ParallelConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
@@ -14,6 +17,8 @@ import dev.cohort.protocol.CoordinatorProtocol.Internal;
 import dev.cohort.protocol.CoordinatorProtocol.ListWorkers;
 import dev.cohort.protocol.CoordinatorProtocol.Pong;
 import dev.cohort.protocol.CoordinatorProtocol.Ready;
+import dev.cohort.protocol.CoordinatorProtocol.Restored;
+import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.CoordinatorProtocol.WorkerList;
 import dev.cohort.protocol.StepSummary;
@@ -21,9 +26,12 @@ import dev.cohort.protocol.WorkerProtocol;
 import dev.cohort.worker.train.GradClipping;
 import dev.cohort.worker.train.LrSchedule;
 import dev.cohort.worker.train.MetricsLog;
+import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -39,6 +47,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -48,7 +57,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * reachable workers; given a run, it waits for pp x dp of them, plans the placement, assigns every worker its part,
  * then drives each step in two phases: every worker's forward/backward (answered with Gradients, from which it
  * computes the global gradient norm and the clipping scale), then every worker's update. It writes metrics.jsonl.
- * A worker that fails, leaves, or stays silent past the step timeout ends the run with a message naming it.
+ *
+ * <p>Fault tolerance: at checkpoint steps every worker snapshots the tensors it owns and writes them in the
+ * background while training goes on; the manifest is committed once every shard is durable ({@link
+ * ShardedCheckpoints}). A worker that becomes unreachable or leaves is downed; the placement is replanned on the
+ * workers left (after waiting up to cluster.replacement-wait-seconds for a replacement), every worker reloads the
+ * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
+ * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run.
  */
 public final class Coordinator {
   private Coordinator() {}
@@ -65,6 +80,14 @@ public final class Coordinator {
   private record PhaseTimeout(long step, RunState.Phase phase) implements Internal {}
 
   private record JoinTimeout() implements Internal {}
+
+  private record ReplacementTimeout(long epoch) implements Internal {}
+
+  /** The straggler deadline of a step's phase passed. */
+  private record StragglerDeadline(long step, RunState.Phase phase) implements Internal {}
+
+  /** A worker has stayed unreachable for cluster.unreachable-grace-seconds. */
+  private record StillUnreachable(org.apache.pekko.actor.Address address) implements Internal {}
 
   /** Starts a coordinator that only tracks workers (for `./cohort coordinator` and cluster tests). */
   public static ActorRef<Command> startSingleton(ActorSystem<?> system) {
@@ -103,6 +126,20 @@ public final class Coordinator {
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private MetricsLog metrics;
+    /** The run as configured (its layout may differ from the current placement's after a loss). */
+    private RunSpec configured;
+    private ShardedCheckpoints checkpoints;
+    /** The checkpoint the current placement restores before its first step, or null (a fresh start). */
+    private Checkpoint restoreFrom;
+    /** Workers found unreachable and downed: never placed again, even while the receptionist still lists them. */
+    private final Set<String> downed = new HashSet<>();
+    private Stragglers stragglers;
+    /** When the last worker loss was noticed (System.nanoTime), until training is going again; 0 otherwise. */
+    private long lostAtNanos;
+    /** The data addresses the current placement's workers sent with Ready, by worker id. */
+    private final SortedMap<String, String> dataAddresses = new TreeMap<>();
+    /** Whether the next RunStep is the placement's first, which carries the data addresses to every worker. */
+    private boolean announceAddresses;
 
     Running(ActorContext<Command> context, TimerScheduler<Command> timers) {
       this.context = context;
@@ -111,8 +148,10 @@ public final class Coordinator {
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
     Behavior<Command> tracking(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec pending) {
-      if (pending != null && workers.size() >= pending.config().parallel().workers()) return assign(workers, pending);
-      return common(workers)
+      if (pending != null && available(workers).size() >= pending.config().parallel().workers()) {
+        return start(workers, pending);
+      }
+      return unplaced(workers)
           .onMessage(WorkersChanged.class, changed -> tracking(workersChanged(workers, changed), pending))
           .onMessage(JoinTimeout.class, timeout -> {
             if (pending == null) return Behaviors.same();
@@ -125,23 +164,46 @@ public final class Coordinator {
           .build();
     }
 
-    /**
-     * Sent Assign to every worker of the placement; waiting for each one's Ready.
-     *
-     * @param dataAddresses the data addresses of the workers that are ready, by worker id
-     */
-    Behavior<Command> assigning(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
-        SortedMap<String, String> dataAddresses) {
+    /** Sent Assign to every worker of the placement; waiting for each one's Ready. */
+    Behavior<Command> assigning(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
       return running(live, state)
           .onMessage(Ready.class, ready -> {
             if (!state.expects(ready.runId(), ready.epoch(), state.step(), RunState.Phase.ASSIGNING)) return stray(ready);
             RunState next = state.answeredBy(ready.workerId());
-            SortedMap<String, String> addresses = new TreeMap<>(dataAddresses);
-            addresses.put(ready.workerId(), ready.dataAddress());
-            return next.everyoneAnswered()
-                ? startStep(live, next, next.step(), List.copyOf(addresses.values()))
-                : assigning(live, next, addresses);
+            dataAddresses.put(ready.workerId(), ready.dataAddress());
+            if (!next.everyoneAnswered()) return assigning(live, next);
+            return restoreFrom == null ? startStep(live, next, next.step()) : restore(live, next);
           })
+          .build();
+    }
+
+    /** Sent Restore to every worker; waiting for each one's Restored. */
+    Behavior<Command> restoring(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return running(live, state)
+          .onMessage(Restored.class, restored -> {
+            if (!state.expects(restored.runId(), restored.epoch(), state.step(), RunState.Phase.RESTORING)) {
+              return stray(restored);
+            }
+            RunState next = state.answeredBy(restored.workerId());
+            return next.everyoneAnswered() ? startStep(live, next, next.step()) : restoring(live, next);
+          })
+          .build();
+    }
+
+    /** A worker was lost: waiting up to cluster.replacement-wait-seconds for enough workers to rejoin. */
+    Behavior<Command> awaitingWorkers(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState lost,
+        Checkpoint from) {
+      int wanted = configured.config().parallel().workers();
+      int wait = configured.config().cluster().replacementWaitSeconds();
+      if (available(live).size() >= wanted || wait == 0) return replan(live, lost, from);
+      if (!timers.isTimerActive("replacement")) {
+        context.getLog().info("waiting up to {} s for {} more worker(s)", wait, wanted - available(live).size());
+        timers.startSingleTimer("replacement", new ReplacementTimeout(lost.placement().epoch()),
+            Duration.ofSeconds(wait));
+      }
+      return unplaced(live)
+          .onMessage(WorkersChanged.class, changed -> awaitingWorkers(workersChanged(live, changed), lost, from))
+          .onMessage(ReplacementTimeout.class, timeout -> replan(live, lost, from))
           .build();
     }
 
@@ -167,14 +229,35 @@ public final class Coordinator {
           .build();
     }
 
-    private Behavior<Command> assign(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
+    /** A new run (or a resumed one, from its newest complete checkpoint) on the workers registered now. */
+    private Behavior<Command> start(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
       timers.cancel("join");
+      configured = run;
+      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
+      stragglers = Stragglers.none(run.config().cluster().stragglerLimit());
+      Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
+      if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
+      if (from != null && from.step() >= run.config().train().steps()) {
+        context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
+            run.config().train().steps());
+        workers.values().forEach(w -> w.tell(new WorkerProtocol.Stop(run.runId())));
+        run.listener().onFinished();
+        return tracking(workers, null);
+      }
+      return assign(workers, run, 1, from);
+    }
+
+    /** Places the run on the available workers at {@code epoch}; they restore {@code from} first when not null. */
+    private Behavior<Command> assign(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run, long epoch,
+        Checkpoint from) {
       CohortConfig config = run.config();
-      List<String> ids = workers.keySet().stream().sorted().limit(config.parallel().workers()).toList();
+      List<String> ids = available(workers).stream().sorted().limit(config.parallel().workers()).toList();
       Placement placement = PlacementPlanner.plan(config.model(), config.parallel(),
-          ids.stream().map(WorkerId::new).toList(), 1);
-      context.getLog().info("placement of run {}:\n{}", run.runId(), placement.describe());
+          ids.stream().map(WorkerId::new).toList(), epoch);
+      context.getLog().info("placement epoch {} of run {}:\n{}", epoch, run.runId(), placement.describe());
       run.listener().onPlacement(placement);
+      dataAddresses.clear();
+      announceAddresses = true;
       Map<String, ActorRef<WorkerProtocol.Command>> assigned = new TreeMap<>();
       ids.forEach(id -> assigned.put(id, workers.get(id)));
       List<ActorRef<WorkerProtocol.Command>> refs = ids.stream().map(workers::get).toList();
@@ -182,18 +265,63 @@ public final class Coordinator {
         workers.get(id).tell(new WorkerProtocol.Assign(run.runId(), placement.epoch(), run.configHocon(), ids, refs,
             context.getSelf().narrow()));
       }
-      metrics = new MetricsLog(run.directory().metrics(), 0);
-      RunState state = RunState.assigning(run, placement, assigned, 0);
+      long firstStep = from == null ? 0 : from.step();
+      if (metrics != null) metrics.close();
+      metrics = new MetricsLog(run.directory().metrics(), firstStep); // drops lines of steps to be done again
+      restoreFrom = from;
+      RunState state = RunState.assigning(run, placement, assigned, firstStep);
       armTimer(state);
-      return assigning(workers, state, new TreeMap<>());
+      return assigning(workers, state);
     }
 
-    /** @param dataAddresses every worker's data address by ascending id on an epoch's first step, else none */
+    private Behavior<Command> restore(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      RunState next = state.inPhase(RunState.Phase.RESTORING);
+      context.getLog().info("every worker loads checkpoint {}", ShardedCheckpoints.describe(restoreFrom));
+      List<String> files = restoreFrom.files().stream().map(ManifestFile::name).toList();
+      long optimizerSteps = restoreFrom.state().path(TrainerCheckpoints.OPTIMIZER_STEPS).asLong();
+      next.workers().values().forEach(w -> w.tell(new WorkerProtocol.Restore(next.run().runId(),
+          next.placement().epoch(), restoreFrom.dir().toString(), files, optimizerSteps)));
+      armTimer(next);
+      return restoring(live, next);
+    }
+
+    /** After a loss: the largest layout the available workers allow, restored from the last checkpoint. */
+    private Behavior<Command> replan(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState lost,
+        Checkpoint from) {
+      timers.cancel("replacement");
+      Optional<ParallelConfig> layout = Replan.fit(configured.config(), available(live).size());
+      if (layout.isEmpty()) return fail(live, lost, "no worker left to continue on");
+      RunSpec run = layout.get().equals(configured.config().parallel()) ? configured
+          : configured.withParallel(layout.get());
+      context.getLog().warn("continuing run {} on {} worker(s) (pp={} dp={} ep={}) from {}", run.runId(),
+          layout.get().workers(), layout.get().pp(), layout.get().dp(), layout.get().ep(),
+          from == null ? "step 0 (no checkpoint yet)" : ShardedCheckpoints.describe(from));
+      return assign(live, run, lost.placement().epoch() + 1, from);
+    }
+
+    private Behavior<Command> recover(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
+        Set<String> lost) {
+      context.getLog().warn("lost worker(s) {} during step {} ({}): recovering", lost, state.step(), state.phase());
+      timers.cancel("phase");
+      timers.cancel("straggler");
+      if (lostAtNanos == 0) lostAtNanos = System.nanoTime();
+      downed.addAll(lost);
+      checkpoints.abortPending();
+      return awaitingWorkers(live, state, checkpoints.latest().orElse(null));
+    }
+
     private Behavior<Command> startStep(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
-        long step, List<String> dataAddresses) {
+        long step) {
+      if (lostAtNanos != 0) {
+        context.getLog().info("training again at step {}, {} ms after the worker loss was noticed", step,
+            (System.nanoTime() - lostAtNanos) / 1_000_000);
+        lostAtNanos = 0;
+      }
       RunState next = state.startStep(step, System.nanoTime());
+      List<String> addresses = announceAddresses ? List.copyOf(dataAddresses.values()) : List.of();
+      announceAddresses = false;
       next.workers().values().forEach(w -> w.tell(
-          new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step, dataAddresses)));
+          new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step, addresses)));
       armTimer(next);
       return stepping(live, next);
     }
@@ -226,31 +354,144 @@ public final class Coordinator {
           !Double.isFinite(summary.gradNorm()), stepMs, tokens * 1000.0 / stepMs, state.reports());
       metrics.write(line);
       run.listener().onStep(line, train.steps());
-      if (state.step() + 1 < train.steps()) return startStep(live, state, state.step() + 1, List.of());
-      stopWorkers(state);
-      run.listener().onFinished();
-      return tracking(live, null);
+      long done = state.step() + 1;
+      boolean checkpoint = checkpoints.due(done);
+      try {
+        if (checkpoint) saveShards(state, done);
+      } catch (java.io.UncheckedIOException e) {
+        return fail(live, state, "cannot start the checkpoint of step " + done + ": " + e.getCause());
+      }
+      if (done >= train.steps() || (checkpoint && canGrow(live, state))) return drain(live, state);
+      return startStep(live, state, done);
     }
 
-    /** Messages every state handles, plus run failures. */
+    /** Every worker snapshots its tensors before its next step and writes them in the background. */
+    private void saveShards(RunState state, long done) {
+      String dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+      state.workers().values().forEach(w -> w.tell(new WorkerProtocol.SaveShard(state.run().runId(),
+          state.placement().epoch(), done, dir)));
+    }
+
+    /** Whether workers beyond the current placement's are available, and the configured layout can use them. */
+    private boolean canGrow(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return Replan.fit(configured.config(), available(live).size())
+          .filter(layout -> layout.workers() > state.workers().size()).isPresent();
+    }
+
+    /** Waits for pending checkpoints to commit, then ends the run or takes the new workers in. */
+    private Behavior<Command> drain(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      if (checkpoints.idle()) return drained(live, state);
+      RunState next = state.inPhase(RunState.Phase.DRAINING);
+      armTimer(next);
+      return running(live, next).build();
+    }
+
+    private Behavior<Command> drained(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      timers.cancel("phase");
+      if (state.step() + 1 >= state.run().config().train().steps()) {
+        stopWorkers(state, live);
+        state.run().listener().onFinished();
+        return tracking(live, null);
+      }
+      context.getLog().info("taking in new workers at checkpoint step {}", state.step() + 1);
+      return replan(live, state, checkpoints.latest().orElse(null));
+    }
+
+    /** Messages every state of a run handles: checkpoint shards, lost workers, failures, timeouts. */
     private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> running(
         Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
       return common(live)
           .onMessage(WorkersChanged.class, changed -> {
             Map<String, ActorRef<WorkerProtocol.Command>> now = workersChanged(live, changed);
-            Set<String> lost = state.workers().keySet().stream().filter(id -> !now.containsKey(id))
-                .collect(Collectors.toSet());
-            if (!lost.isEmpty()) return fail(now, state, "worker(s) " + lost + " left the cluster during step "
-                + state.step() + " (" + state.phase() + ")");
+            // The receptionist hides an unreachable node's worker at once; that one gets its grace (StillUnreachable).
+            Set<String> unreachable = Cluster.get(context.getSystem()).state().getUnreachable().stream()
+                .map(m -> m.address().toString()).collect(Collectors.toSet());
+            Set<String> lost = state.workers().keySet().stream()
+                .filter(id -> !now.containsKey(id) && !unreachable.contains(id)).collect(Collectors.toSet());
+            if (!lost.isEmpty()) return recover(now, state, lost);
+            return state.phase() == RunState.Phase.DRAINING ? running(now, state).build() : sameState(now, state);
+          })
+          .onMessage(ReachabilityChanged.class, changed -> {
+            logReachability(changed);
             return Behaviors.same();
           })
-          .onMessage(Failed.class, f -> state.run().runId().equals(f.runId())
+          .onMessage(StillUnreachable.class, still -> {
+            String address = still.address().toString();
+            if (!state.workers().containsKey(address)) return Behaviors.same();
+            // Down it rather than wait for the split-brain resolver: it cannot rejoin under this identity.
+            Cluster.get(context.getSystem()).manager().tell(new Down(still.address()));
+            return recover(live, state, Set.of(address));
+          })
+          .onMessage(ShardSaved.class, shard -> {
+            if (!state.run().runId().equals(shard.runId())) return stray(shard);
+            try {
+              checkpoints.onShard(shard);
+            } catch (RuntimeException e) {
+              return fail(live, state, "checkpoint of step " + shard.step() + " cannot be committed: " + e);
+            }
+            boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
+            return drained ? drained(live, state) : Behaviors.same();
+          })
+          .onMessage(Failed.class, f -> state.run().runId().equals(f.runId()) && f.epoch() == state.placement().epoch()
               ? fail(live, state, "worker " + f.workerId() + " failed: " + f.error()) : stray(f))
+          .onMessage(StragglerDeadline.class, d -> d.step() == state.step() && d.phase() == state.phase()
+              ? stragglersFound(live, state) : Behaviors.same())
           .onMessage(PhaseTimeout.class, t -> t.step() == state.step() && t.phase() == state.phase()
               ? fail(live, state, "step " + t.step() + " (" + t.phase() + "): no answer within "
                   + state.run().config().cluster().stepTimeoutSeconds() + " s from "
                   + state.workers().keySet().stream().filter(id -> !state.answered().contains(id)).toList())
               : Behaviors.same());
+    }
+
+    /** The phase's straggler deadline passed: log who is late; those over the limit are lost. */
+    private Behavior<Command> stragglersFound(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      Set<String> late = state.workers().keySet().stream().filter(id -> !state.answered().contains(id))
+          .collect(Collectors.toCollection(java.util.TreeSet::new));
+      stragglers = stragglers.missed(late);
+      for (String id : late) {
+        context.getLog().warn("straggler: {} missed the {} s deadline of step {} ({}), {} of {} allowed", id,
+            state.run().config().cluster().stragglerSeconds(), state.step(), state.phase(), stragglers.missesOf(id),
+            stragglers.limit());
+      }
+      Set<String> lost = stragglers.overLimit();
+      lost.retainAll(late);
+      if (lost.isEmpty()) return sameState(live, state);
+      lost.forEach(id -> Cluster.get(context.getSystem()).manager().tell(new Down(state.workers().get(id).path()
+          .address())));
+      return recover(live, state, lost);
+    }
+
+    /** The behaviour of {@code state}'s phase, with the worker map updated. */
+    private Behavior<Command> sameState(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
+      return switch (state.phase()) {
+        case ASSIGNING -> assigning(live, state);
+        case RESTORING -> restoring(live, state);
+        case GRADIENTS -> stepping(live, state);
+        case UPDATES -> updating(live, state);
+        case DRAINING -> running(live, state).build();
+      };
+    }
+
+    /**
+     * Logs a reachability change and times the unreachable: a loaded machine (a JVM starting up, a long GC) makes a
+     * healthy node miss heartbeats for a second or two, so only one unreachable for the whole grace is lost.
+     */
+    private Behavior<Command> logReachability(ReachabilityChanged changed) {
+      boolean reachable = changed.event() instanceof ClusterEvent.ReachableMember;
+      org.apache.pekko.actor.Address address = changed.event().member().address();
+      context.getLog().info("cluster member {} is {}", address, reachable ? "reachable again" : "unreachable");
+      String timer = "unreachable " + address;
+      if (reachable) {
+        timers.cancel(timer);
+      } else {
+        timers.startSingleTimer(timer, new StillUnreachable(address),
+            Duration.ofSeconds(unreachableGraceSeconds()));
+      }
+      return Behaviors.same();
+    }
+
+    private int unreachableGraceSeconds() {
+      return configured == null ? 0 : configured.config().cluster().unreachableGraceSeconds();
     }
 
     private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common(
@@ -268,36 +509,58 @@ public final class Coordinator {
             context.getLog().info("cluster member {} {} is {}", changed.event().member().address(),
                 changed.event().member().getRoles(), changed.event().member().status());
             return Behaviors.same();
-          })
-          .onMessage(ReachabilityChanged.class, changed -> {
-            boolean reachable = changed.event() instanceof ClusterEvent.ReachableMember;
-            context.getLog().info("cluster member {} is {}", changed.event().member().address(),
-                reachable ? "reachable again" : "unreachable");
-            return Behaviors.same();
           });
+    }
+
+    /** {@link #common} plus what a state without a placement ignores (no run, or between placements). */
+    private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> unplaced(
+        Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      return common(workers)
+          .onMessage(ReachabilityChanged.class, this::logReachability)
+          .onMessage(StillUnreachable.class, still -> Behaviors.same())
+          .onMessage(StragglerDeadline.class, late -> Behaviors.same())
+          .onMessage(ShardSaved.class, this::stray)
+          .onMessage(Restored.class, this::stray);
     }
 
     private Behavior<Command> fail(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
         String reason) {
       context.getLog().error("run {} failed: {}", state.run().runId(), reason);
-      stopWorkers(state);
+      stopWorkers(state, live);
       state.run().listener().onFailed(reason);
       return tracking(live, null);
     }
 
-    private void stopWorkers(RunState state) {
+    /** Stops the placement's workers and any spare one (a worker left out after a loss, or one that came late). */
+    private void stopWorkers(RunState state, Map<String, ActorRef<WorkerProtocol.Command>> live) {
       timers.cancelAll();
-      state.workers().values().forEach(w -> w.tell(new WorkerProtocol.Stop(state.run().runId())));
+      Set<ActorRef<WorkerProtocol.Command>> all = new HashSet<>(state.workers().values());
+      all.addAll(live.values());
+      all.forEach(w -> w.tell(new WorkerProtocol.Stop(state.run().runId())));
       if (metrics != null) metrics.close();
       metrics = null;
+      if (checkpoints != null) checkpoints.close();
+      checkpoints = null;
+    }
+
+    /** Registered workers that were not downed. */
+    private List<String> available(Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      downed.retainAll(workers.keySet()); // once the receptionist forgets a downed worker, so can we
+      return workers.keySet().stream().filter(id -> !downed.contains(id)).toList();
     }
 
     private void armTimer(RunState state) {
+      int straggler = state.run().config().cluster().stragglerSeconds();
+      boolean stepPhase = state.phase() == RunState.Phase.GRADIENTS || state.phase() == RunState.Phase.UPDATES;
+      if (straggler > 0 && stepPhase) {
+        timers.startSingleTimer("straggler", new StragglerDeadline(state.step(), state.phase()),
+            Duration.ofSeconds(straggler));
+      }
       timers.startSingleTimer("phase", new PhaseTimeout(state.step(), state.phase()),
           Duration.ofSeconds(state.run().config().cluster().stepTimeoutSeconds()));
     }
 
-    private Behavior<Command> stray(Object message) {
+    private <T> Behavior<Command> stray(T message) {
       context.getLog().warn("dropped {}: not for the current run, epoch, step or phase", message);
       return Behaviors.same();
     }

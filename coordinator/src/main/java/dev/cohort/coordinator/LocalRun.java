@@ -22,11 +22,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A distributed run on this machine, as torchrun does it: the coordinator in this JVM and pp x dp worker JVMs on
  * 127.0.0.1, all stopped when the run ends, fails, or this JVM exits (the workers also watch this process's pid).
+ * With cluster.restart-lost-workers a worker JVM that dies is started again; the coordinator goes on without it
+ * meanwhile and takes the new one in at the next checkpoint.
  */
 public final class LocalRun {
   private LocalRun() {}
@@ -45,17 +48,34 @@ public final class LocalRun {
    */
   public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
       RunSpec.Listener progress) {
-    return run(config, hocon, progress, (node, directory) -> LocalWorkers.start(WorkerLaunch.of(config.cluster(),
-        config.parallel().workers(), node.hostPort(), workerMain, workerCommand, directory.resolve("logs"))
-        .withExtraArgs(RunMetrics.localWorkerArgs(config.metrics(), directory))));
+    return run(config, hocon, workerMain, workerCommand, progress, false, workers -> { });
+  }
+
+  /**
+   * Runs a new run, or with {@code resume} continues the one in the run directory from its newest complete
+   * checkpoint (under any layout: the checkpoint reshards), to the configured step count.
+   *
+   * @param started told the worker processes once they are started (tests kill one of them)
+   */
+  public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
+      RunSpec.Listener progress, boolean resume, Consumer<LocalWorkers> started) {
+    return run(config, hocon, progress, resume, (node, directory) -> {
+      LocalWorkers workers = LocalWorkers.start(WorkerLaunch.of(config.cluster(), config.parallel().workers(),
+          node.hostPort(), workerMain, workerCommand, directory.resolve("logs"))
+          .withExtraArgs(RunMetrics.localWorkerArgs(config.metrics(), directory)));
+      if (config.cluster().restartLostWorkers()) workers.replacingDeadWorkers();
+      started.accept(workers);
+      return workers;
+    });
   }
 
   /**
    * The same run with workers started elsewhere (by the ssh, Slurm or Kubernetes launchers in deploy/), which join
    * this node at cluster.host:cluster.coordinator-port.
    */
-  public static ObjectNode runWithJoiningWorkers(CohortConfig config, Config hocon, RunSpec.Listener progress) {
-    return run(config, hocon, progress, (node, directory) -> null);
+  public static ObjectNode runWithJoiningWorkers(CohortConfig config, Config hocon, RunSpec.Listener progress,
+      boolean resume) {
+    return run(config, hocon, progress, resume, (node, directory) -> null);
   }
 
   /** Starts the workers of a run, if this JVM starts them; null when they join on their own. */
@@ -63,13 +83,14 @@ public final class LocalRun {
     LocalWorkers start(ClusterNode<Void> node, Path runDirectory);
   }
 
-  private static ObjectNode run(CohortConfig config, Config hocon, RunSpec.Listener progress,
+  private static ObjectNode run(CohortConfig config, Config hocon, RunSpec.Listener progress, boolean resume,
       WorkerStarter starter) {
     List<WorkerId> placeholders = new ArrayList<>();
     for (int i = 0; i < config.parallel().workers(); i++) placeholders.add(new WorkerId("worker-" + i));
     PlacementPlanner.plan(config.model(), config.parallel(), placeholders, 0); // an impossible plan fails here
     Corpora.openOrPrepare(config); // once, here, before the workers open it
-    RunDirectory directory = RunDirectory.create(RunDirectory.of(config), hocon);
+    RunDirectory directory = resume ? new RunDirectory(RunDirectory.of(config))
+        : RunDirectory.create(RunDirectory.of(config), hocon);
     CompletableFuture<ObjectNode> done = new CompletableFuture<>();
     AtomicReference<ObjectNode> last = new AtomicReference<>();
     RunSpec.Listener listener = new RunSpec.Listener() {
@@ -99,7 +120,7 @@ public final class LocalRun {
         LocalWorkers processes = starter.start(node, directory.root())) {
       ClusterMetrics.watch(node.system());
       Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
-          CohortConfig.render(hocon), directory, new MeteredListener(metrics, listener)));
+          CohortConfig.render(hocon), directory, new MeteredListener(metrics, listener), resume));
       return done.get(); // bounded: the coordinator fails the run on a join or step timeout
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

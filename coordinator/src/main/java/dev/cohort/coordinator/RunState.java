@@ -30,7 +30,11 @@ record RunState(
     StepSummary summary,
     long stepStartNanos) {
 
-  enum Phase { ASSIGNING, GRADIENTS, UPDATES }
+  /**
+   * ASSIGNING waits for Ready, RESTORING for Restored, GRADIENTS for Gradients, UPDATES for Updated, DRAINING for the
+   * shards of pending checkpoints (before the run ends or the placement grows).
+   */
+  enum Phase { ASSIGNING, RESTORING, GRADIENTS, UPDATES, DRAINING }
 
   static RunState assigning(RunSpec run, Placement placement, Map<String, ActorRef<WorkerProtocol.Command>> workers,
       long firstStep) {
@@ -60,6 +64,11 @@ record RunState(
 
   RunState startUpdates(StepSummary stepSummary) {
     return new RunState(run, placement, workers, step, Phase.UPDATES, Set.of(), reports, stepSummary, stepStartNanos);
+  }
+
+  /** The same step in another phase, nobody having answered it yet. */
+  RunState inPhase(Phase next) {
+    return new RunState(run, placement, workers, step, next, Set.of(), reports, summary, stepStartNanos);
   }
 
   /** Whether a message names this run, its placement epoch and (for step messages) the current step and phase. */

@@ -53,7 +53,7 @@ public final class ClusterNode<T> implements AutoCloseable {
   public static <T> ClusterNode<T> start(NodeSpec spec, Behavior<T> guardian) {
     if (spec.tls().enabled()) TlsContexts.fromConfig(spec.tls());
     ClusterNode<T> node = new ClusterNode<>(ActorSystem.create(guardian, SYSTEM_NAME, pekkoConfig(spec)));
-    if (spec.role() == NodeRole.COORDINATOR) {
+    if (spec.role() == NodeRole.COORDINATOR && spec.coordinator() == null) {
       // Joining itself founds the cluster at once; a seed-nodes entry could not name a port that is only known
       // after binding (port 0).
       Cluster cluster = Cluster.get(node.system);

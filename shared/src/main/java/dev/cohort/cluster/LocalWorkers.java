@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,12 +35,15 @@ public final class LocalWorkers implements AutoCloseable {
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
   private final WorkerLaunch launch;
+  /** The live set: a replaced worker's new process takes the dead one's index. */
   private final List<Process> processes;
   private final Thread shutdownHook;
+  private volatile boolean stopping;
+  private int restarts;
 
   private LocalWorkers(WorkerLaunch launch, List<Process> processes) {
     this.launch = launch;
-    this.processes = List.copyOf(processes);
+    this.processes = new CopyOnWriteArrayList<>(processes);
     this.shutdownHook = new Thread(() -> stop(launch.stopGrace()), "cohort-stop-workers");
   }
 
@@ -62,6 +66,29 @@ public final class LocalWorkers implements AutoCloseable {
     LocalWorkers workers = new LocalWorkers(launch, started);
     Runtime.getRuntime().addShutdownHook(workers.shutdownHook);
     return workers;
+  }
+
+  /**
+   * From now on, a worker process that exits before {@link #stop} is replaced by a new one (its log goes to
+   * worker-INDEX-rN.log), which joins the coordinator like the first: an elastic run gets its workers back.
+   */
+  public LocalWorkers replacingDeadWorkers() {
+    for (Process p : processes) p.onExit().thenRun(() -> replace(p));
+    return this;
+  }
+
+  private synchronized void replace(Process dead) {
+    int index = processes.indexOf(dead);
+    if (stopping || index < 0) return;
+    restarts++;
+    Path log = launch.logDir().resolve("worker-" + index + "-r" + restarts + ".log");
+    try {
+      Process fresh = new ProcessBuilder(command(launch)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      processes.set(index, fresh);
+      fresh.onExit().thenRun(() -> replace(fresh));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start a replacement for worker " + index + " (log " + log + ")", e);
+    }
   }
 
   /** The command line of one worker process. */
@@ -107,7 +134,14 @@ public final class LocalWorkers implements AutoCloseable {
    * Asks every worker to exit (SIGTERM: it leaves the cluster), kills those still running after {@code grace}, and
    * waits for them to be gone. Idempotent.
    */
-  public synchronized void stop(Duration grace) {
+  public void stop(Duration grace) {
+    stopping = true; // before taking the lock: a replacement in progress sees it and starts nothing more
+    synchronized (this) {
+      stopAll(grace);
+    }
+  }
+
+  private void stopAll(Duration grace) {
     processes.forEach(Process::destroy);
     awaitExit(grace);
     processes.stream().filter(Process::isAlive).forEach(Process::destroyForcibly);

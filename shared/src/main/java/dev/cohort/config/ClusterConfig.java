@@ -21,6 +21,16 @@ package dev.cohort.config;
  *     the control messages always go over Artery
  * @param dataPort the port of a worker's tensor socket with transport "tcp", bound on {@code host} (0: any free
  *     port, sent to the peers through the coordinator; a fixed port allows only one worker per host)
+ * @param replacementWaitSeconds after losing a worker, how long the coordinator waits for enough workers to rejoin
+ *     for the configured layout before replanning on the workers left (0: replan at once); a worker that joins later
+ *     is taken in at the next checkpoint
+ * @param unreachableGraceSeconds how long a worker of a run must stay unreachable before the coordinator downs it and
+ *     recovers without it (a loaded machine makes healthy nodes miss heartbeats for a second or two)
+ * @param stragglerSeconds a worker that has not finished a step's phase (forward/backward, update) this long after
+ *     the others were asked is logged as a straggler (0: no deadline)
+ * @param stragglerLimit after this many missed straggler deadlines in a run, a worker is treated as lost
+ * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
+ *     for each one that dies
  * @param tls Artery over TLS with mutual authentication between nodes
  */
 public record ClusterConfig(
@@ -33,6 +43,12 @@ public record ClusterConfig(
     int stepTimeoutSeconds,
     String transport,
     int dataPort,
+    int replacementWaitSeconds,
+    int unreachableGraceSeconds,
+    int stragglerSeconds,
+    int stragglerLimit,
+    boolean restartLostWorkers,
+
     TlsConfig tls) {
   private static final int MAX_PORT = 65535;
   public static final String TCP = "tcp";
@@ -50,6 +66,10 @@ public record ClusterConfig(
     Check.that(transport.equals(TCP) || transport.equals(ARTERY), path + ".transport",
         "must be " + TCP + " or " + ARTERY + ", got '" + transport + "'");
     port(path + ".data-port", dataPort);
+    Check.nonNegative(path + ".replacement-wait-seconds", replacementWaitSeconds);
+    Check.nonNegative(path + ".unreachable-grace-seconds", unreachableGraceSeconds);
+    Check.nonNegative(path + ".straggler-seconds", stragglerSeconds);
+    Check.positive(path + ".straggler-limit", stragglerLimit);
     tls.validate(path + ".tls");
   }
 

@@ -13,7 +13,7 @@ public final class CoordinatorProtocol {
    * coordinator sends itself.
    */
   public sealed interface Command
-      permits Pong, ListWorkers, Ready, Gradients, Updated, Failed, Internal {}
+      permits Pong, ListWorkers, Ready, Gradients, Updated, Failed, ShardSaved, Restored, Internal {}
 
   /**
    * The coordinator's private messages (receptionist and cluster-event adapters, timers), declared private in the
@@ -38,6 +38,23 @@ public final class CoordinatorProtocol {
 
   /** A worker applied the update of step {@code step}. */
   public record Updated(String runId, long epoch, long step, String workerId) implements Command, WireMessage {}
+
+  /**
+   * A worker's shard of checkpoint {@code step} is durable in the pending directory: its files (empty when the worker
+   * owns no tensor, a data-parallel copy) and the optimizer steps it has taken.
+   */
+  public record ShardSaved(String runId, long epoch, long step, String workerId, List<ShardFile> files,
+      long optimizerSteps) implements Command, WireMessage {
+    public ShardSaved {
+      files = List.copyOf(files);
+    }
+  }
+
+  /** One fsynced shard file as the manifest lists it. */
+  public record ShardFile(String name, long bytes, String sha256) implements WireMessage {}
+
+  /** A worker loaded its slice from the checkpoint it was told to restore. */
+  public record Restored(String runId, long epoch, String workerId) implements Command, WireMessage {}
 
   /** A worker could not do what it was asked; the message says what went wrong. */
   public record Failed(String runId, long epoch, String workerId, String error) implements Command, WireMessage {}

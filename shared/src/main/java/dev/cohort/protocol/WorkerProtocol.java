@@ -25,7 +25,7 @@ public final class WorkerProtocol {
    * itself (its engine thread's results).
    */
   public sealed interface Command
-      permits Ping, Assign, RunStep, ApplyUpdate, Tensor, TensorPart, Stop, Internal {}
+      permits Ping, Assign, RunStep, ApplyUpdate, Tensor, TensorPart, Stop, SaveShard, Restore, Internal {}
 
   /** The worker's private messages, declared in the worker module; they never leave its JVM. */
   public non-sealed interface Internal extends Command {}
@@ -68,6 +68,24 @@ public final class WorkerProtocol {
   /** One chunk of a tensor too large for one Artery frame. */
   public record TensorPart(long epoch, long step, String kind, int index, String from, TensorChunk chunk)
       implements Command, WireMessage {}
+
+  /**
+   * Checkpoint the state after {@code step} optimizer steps: snapshot the tensors this worker owns (in message order,
+   * so before the next RunStep), write them into the pending checkpoint directory {@code dir} in the background, and
+   * answer {@link CoordinatorProtocol.ShardSaved} once the files are durable.
+   */
+  public record SaveShard(String runId, long epoch, long step, String dir) implements Command, WireMessage {}
+
+  /**
+   * Load every tensor this worker's slice holds from the committed checkpoint in {@code dir} (whatever placement
+   * wrote it: tensors are found by global name in {@code files}), then answer {@link CoordinatorProtocol.Restored}.
+   */
+  public record Restore(String runId, long epoch, String dir, List<String> files, long optimizerSteps)
+      implements Command, WireMessage {
+    public Restore {
+      files = List.copyOf(files);
+    }
+  }
 
   /** The run is over (or abandoned): release the model and stop the node. */
   public record Stop(String runId) implements Command, WireMessage {}

@@ -50,6 +50,11 @@ public final class WireClasses {
       WireClass.of(CoordinatorProtocol.Gradients.class),
       WireClass.of(CoordinatorProtocol.StepReport.class),
       WireClass.of(CoordinatorProtocol.Updated.class),
-      WireClass.of(CoordinatorProtocol.Failed.class)
+      WireClass.of(CoordinatorProtocol.Failed.class),
+      WireClass.of(WorkerProtocol.SaveShard.class),
+      WireClass.of(WorkerProtocol.Restore.class),
+      WireClass.of(CoordinatorProtocol.ShardSaved.class),
+      WireClass.of(CoordinatorProtocol.ShardFile.class),
+      WireClass.of(CoordinatorProtocol.Restored.class)
   );
 }

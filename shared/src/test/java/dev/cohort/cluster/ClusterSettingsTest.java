@@ -27,7 +27,7 @@ class ClusterSettingsTest {
 
   @Test
   void defaultsKeepEveryNodeOnLoopbackWithTheCoordinatorOnAKnownPort() {
-    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, "tcp", 0,
+    assertEquals(new ClusterConfig("127.0.0.1", 25520, 0, 60, "2g", 10, 300, "tcp", 0, 0, 5, 0, 3, true,
         new TlsConfig(false, "", "", "", "")),
         DEFAULTS);
   }
@@ -162,7 +162,9 @@ class ClusterSettingsTest {
         "/secrets/trust-pass");
     ClusterConfig cluster = new ClusterConfig(DEFAULTS.host(), DEFAULTS.coordinatorPort(), DEFAULTS.workerPort(),
         DEFAULTS.joinTimeoutSeconds(), DEFAULTS.workerHeap(), DEFAULTS.stopGraceSeconds(),
-        DEFAULTS.stepTimeoutSeconds(), DEFAULTS.transport(), DEFAULTS.dataPort(), tls);
+        DEFAULTS.stepTimeoutSeconds(), DEFAULTS.transport(), DEFAULTS.dataPort(), DEFAULTS.replacementWaitSeconds(),
+        DEFAULTS.unreachableGraceSeconds(), DEFAULTS.stragglerSeconds(), DEFAULTS.stragglerLimit(),
+        DEFAULTS.restartLostWorkers(), tls);
     List<String> args = WorkerLaunch.of(cluster, 1, new HostPort("127.0.0.1", 41000), "Main", List.of(),
         Path.of("logs")).withExtraArgs(List.of("--port", "0")).extraArgs();
 

@@ -2,6 +2,7 @@ package dev.cohort.worker;
 
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.cluster.TlsContexts;
+import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.ClusterConfig;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.placement.Placement;
@@ -15,7 +16,9 @@ import dev.cohort.protocol.WorkerProtocol.Assign;
 import dev.cohort.protocol.WorkerProtocol.Command;
 import dev.cohort.protocol.WorkerProtocol.Internal;
 import dev.cohort.protocol.WorkerProtocol.Ping;
+import dev.cohort.protocol.WorkerProtocol.Restore;
 import dev.cohort.protocol.WorkerProtocol.RunStep;
+import dev.cohort.protocol.WorkerProtocol.SaveShard;
 import dev.cohort.protocol.WorkerProtocol.Stop;
 import dev.cohort.protocol.WorkerProtocol.Tensor;
 import dev.cohort.protocol.WorkerProtocol.TensorPart;
@@ -31,6 +34,7 @@ import dev.cohort.worker.collective.SocketExchange;
 import dev.cohort.worker.collective.TensorKey;
 import dev.cohort.worker.collective.WorkerExchange;
 import dev.cohort.worker.stage.StageEngine;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -61,10 +65,29 @@ public final class Worker {
 
   private record UpdateDone(ApplyUpdate request, Throwable error) implements Internal {}
 
+  private record ShardDone(SaveShard request, CoordinatorProtocol.ShardSaved saved, Throwable error)
+      implements Internal {}
+
+  private record RestoreDone(Restore request, Throwable error) implements Internal {}
+
+  /** The worker's two threads: the engine's (every tensor op) and the checkpoint writer's (file I/O only). */
+  private record Threads(ExecutorService engine, ExecutorService writer) {
+    void shutdown() {
+      engine.shutdown();
+      writer.shutdown();
+    }
+  }
+
   /** What a worker holds while it serves a run. */
   private record Serving(Assign assign, StageEngine engine, WorkerExchange exchange, ChunkAssembler chunks) {
     boolean current(String runId, long epoch) {
       return assign.runId().equals(runId) && assign.epoch() == epoch;
+    }
+
+    /** On the engine thread: the engine's tensors, then the data plane's sockets and threads. */
+    void close() {
+      engine.close();
+      exchange.close();
     }
   }
 
@@ -73,25 +96,32 @@ public final class Worker {
       String workerId = context.getSystem().address().toString(); // as the coordinator sees it: pekko://cohort@HOST:PORT
       context.getSystem().receptionist().tell(Receptionist.register(WorkerProtocol.SERVICE_KEY, context.getSelf()));
       context.getLog().info("worker {} registered", workerId);
-      ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "cohort-engine"));
-      return idle(context, workerId, engineThread);
+      Threads threads = new Threads(Executors.newSingleThreadExecutor(r -> new Thread(r, "cohort-engine")),
+          Executors.newSingleThreadExecutor(r -> new Thread(r, "cohort-checkpoint-writer")));
+      return idle(context, workerId, threads);
     });
   }
 
-  private static Behavior<Command> idle(ActorContext<Command> context, String workerId, ExecutorService engineThread) {
+  private static Behavior<Command> idle(ActorContext<Command> context, String workerId, Threads threads) {
     return Behaviors.receive(Command.class)
         .onMessage(Ping.class, ping -> pong(ping, workerId))
-        .onMessage(Assign.class, assign -> {
-          String host = context.getSystem().address().getHost().orElseThrow();
-          context.pipeToSelf(CompletableFuture.supplyAsync(() -> build(assign, workerId, host), engineThread),
-              (built, error) -> error == null ? built : new Built(assign, null, null, error));
-          return Behaviors.same();
-        })
-        .onMessage(Built.class, built -> onBuilt(context, workerId, engineThread, built))
+        .onMessage(Assign.class, assign -> startBuild(context, workerId, threads, assign, null))
+        .onMessage(Built.class, built -> onBuilt(context, workerId, threads, built))
         .onMessage(Tensor.class, tensor -> dropStray(context, "tensor of epoch " + tensor.epoch()))
         .onMessage(TensorPart.class, part -> dropStray(context, "tensor part of epoch " + part.epoch()))
-        .onMessage(Stop.class, stop -> stop(context, null, engineThread))
+        .onMessage(Stop.class, stop -> stop(context, null, threads))
         .build();
+  }
+
+  /** Builds the slice of a new placement on the engine thread, after closing the previous placement's. */
+  private static Behavior<Command> startBuild(ActorContext<Command> context, String workerId, Threads threads,
+      Assign assign, Serving previous) {
+    String host = context.getSystem().address().getHost().orElseThrow();
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+      if (previous != null) previous.close();
+      return build(assign, workerId, host);
+    }, threads.engine()), (built, error) -> error == null ? built : new Built(assign, null, null, error));
+    return idle(context, workerId, threads);
   }
 
   /** @param host this node's cluster host, where a socket data plane listens */
@@ -128,8 +158,8 @@ public final class Worker {
     return byWorker;
   }
 
-  private static Behavior<Command> onBuilt(ActorContext<Command> context, String workerId,
-      ExecutorService engineThread, Built built) {
+  private static Behavior<Command> onBuilt(ActorContext<Command> context, String workerId, Threads threads,
+      Built built) {
     Assign assign = built.assign();
     if (built.error() != null) {
       context.getLog().error("cannot build my part of run {}", assign.runId(), built.error());
@@ -139,15 +169,51 @@ public final class Worker {
     }
     assign.coordinator().tell(
         new CoordinatorProtocol.Ready(assign.runId(), assign.epoch(), workerId, built.exchange().dataAddress()));
-    return serving(context, workerId, engineThread,
+    return serving(context, workerId, threads,
         new Serving(assign, built.engine(), built.exchange(), new ChunkAssembler()));
   }
 
-  private static Behavior<Command> serving(ActorContext<Command> context, String workerId,
-      ExecutorService engineThread, Serving run) {
+  private static Behavior<Command> serving(ActorContext<Command> context, String workerId, Threads threads,
+      Serving run) {
     ActorRef<CoordinatorProtocol.Command> coordinator = run.assign().coordinator();
+    ExecutorService engineThread = threads.engine();
     return Behaviors.receive(Command.class)
         .onMessage(Ping.class, ping -> pong(ping, workerId))
+        .onMessage(Assign.class, assign -> {
+          if (assign.runId().equals(run.assign().runId()) && assign.epoch() <= run.assign().epoch()) {
+            return dropStray(context, "assignment of epoch " + assign.epoch());
+          }
+          context.getLog().info("new placement epoch {} (was {}): rebuilding", assign.epoch(), run.assign().epoch());
+          run.exchange().abort(); // a step waiting on a lost peer ends now instead of at the step timeout
+          return startBuild(context, workerId, threads, assign, run);
+        })
+        .onMessage(SaveShard.class, request -> {
+          if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
+          // The snapshot is queued on the engine thread before the next step's work; the writing is not.
+          context.pipeToSelf(CompletableFuture.supplyAsync(run.engine()::snapshot, engineThread)
+                  .thenApplyAsync(shard -> ShardWriter.write(request, workerId, shard), threads.writer()),
+              (saved, error) -> new ShardDone(request, saved, error));
+          return Behaviors.same();
+        })
+        .onMessage(ShardDone.class, done -> {
+          SaveShard r = done.request();
+          coordinator.tell(done.error() == null ? done.saved()
+              : failed(context, run, workerId, "checkpoint shard of step " + r.step(), done.error()));
+          return Behaviors.same();
+        })
+        .onMessage(Restore.class, request -> {
+          if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
+          context.pipeToSelf(CompletableFuture.runAsync(() -> run.engine().restore(
+                  CheckpointTensors.of(Path.of(request.dir()), request.files()), request.optimizerSteps()), engineThread),
+              (ignored, error) -> new RestoreDone(request, error));
+          return Behaviors.same();
+        })
+        .onMessage(RestoreDone.class, done -> {
+          Restore r = done.request();
+          coordinator.tell(done.error() == null ? new CoordinatorProtocol.Restored(r.runId(), r.epoch(), workerId)
+              : failed(context, run, workerId, "restoring " + r.dir(), done.error()));
+          return Behaviors.same();
+        })
         .onMessage(RunStep.class, request -> {
           if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
           run.exchange().dropBefore(request.step());
@@ -204,7 +270,7 @@ public final class Worker {
               .deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), payload));
           return Behaviors.same();
         })
-        .onMessage(Stop.class, stop -> stop(context, run, engineThread))
+        .onMessage(Stop.class, stop -> stop(context, run, threads))
         .build();
   }
 
@@ -227,14 +293,9 @@ public final class Worker {
   }
 
   /** @param run what the worker serves, null when idle */
-  private static Behavior<Command> stop(ActorContext<Command> context, Serving run, ExecutorService engineThread) {
-    if (run != null) {
-      engineThread.execute(() -> {
-        run.engine().close();
-        run.exchange().close();
-      });
-    }
-    engineThread.shutdown();
+  private static Behavior<Command> stop(ActorContext<Command> context, Serving run, Threads threads) {
+    if (run != null) threads.engine().execute(run::close);
+    threads.shutdown();
     context.getLog().info("stopping: the run is over");
     context.getSystem().terminate();
     return Behaviors.stopped();

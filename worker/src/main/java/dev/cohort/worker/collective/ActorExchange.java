@@ -42,6 +42,11 @@ public final class ActorExchange implements WorkerExchange {
   }
 
   @Override
+  public void abort() {
+    inbox.abort();
+  }
+
+  @Override
   public TensorPayload receive(TensorKey key, Duration timeout) {
     return inbox.await(key, timeout);
   }

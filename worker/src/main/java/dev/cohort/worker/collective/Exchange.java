@@ -17,4 +17,10 @@ public interface Exchange {
 
   /** @throws ExchangeTimeout when nothing arrives in time, naming the key and the sender it waited for */
   TensorPayload receive(TensorKey key, Duration timeout);
+
+  /**
+   * Ends this exchange's placement: every receive, waiting or future, throws {@link ExchangeAborted} at once. Called
+   * when the coordinator replans after losing a worker, so that a step blocked on the lost peer ends now.
+   */
+  void abort();
 }

@@ -30,6 +30,11 @@ public final class LocalExchange implements Exchange {
   }
 
   @Override
+  public void abort() {
+    hub.mailbox(self).abort();
+  }
+
+  @Override
   public TensorPayload receive(TensorKey key, Duration timeout) {
     return hub.mailbox(self).await(key, timeout);
   }

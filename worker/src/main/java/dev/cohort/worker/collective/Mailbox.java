@@ -16,14 +16,16 @@ import java.util.concurrent.TimeoutException;
  */
 final class Mailbox {
   private final ConcurrentMap<TensorKey, CompletableFuture<TensorPayload>> slots = new ConcurrentHashMap<>();
+  private volatile boolean aborted;
 
   void deliver(TensorKey key, TensorPayload payload) {
     slot(key).complete(payload);
   }
 
-  /** @throws ExchangeTimeout when nothing arrives in time */
+  /** @throws ExchangeTimeout when nothing arrives in time; ExchangeAborted once {@link #abort} was called */
   TensorPayload await(TensorKey key, Duration timeout) {
     CompletableFuture<TensorPayload> slot = slot(key);
+    if (aborted) slot.completeExceptionally(new ExchangeAborted(key));
     try {
       return slot.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -32,7 +34,8 @@ final class Mailbox {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for " + key, e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("slots are only ever completed normally, yet " + key + " failed", e);
+      if (e.getCause() instanceof ExchangeAborted aborted) throw aborted;
+      throw new IllegalStateException("slots are only completed normally or aborted, yet " + key + " failed", e);
     } finally {
       slots.remove(key, slot); // done with it, whether it got the tensor or gave up waiting
     }
@@ -41,6 +44,15 @@ final class Mailbox {
   /** Forgets tensors of steps before {@code step} that nobody will wait for (a step that failed half-way). */
   void dropBefore(long step) {
     slots.keySet().removeIf(key -> key.step() < step);
+  }
+
+  /**
+   * Fails every wait, now and later: the placement this mailbox served is gone (a worker was lost), and the engine
+   * thread must not sit out the step timeout waiting for a dead peer before it can take its part in the new one.
+   */
+  void abort() {
+    aborted = true;
+    slots.forEach((key, slot) -> slot.completeExceptionally(new ExchangeAborted(key)));
   }
 
   /** Tensors delivered and not yet taken, or waited for and not yet delivered. */

@@ -30,4 +30,9 @@ public final class MeteredExchange implements Exchange {
     TransportMetrics.received(key.from(), payload.data().length);
     return payload;
   }
+
+  @Override
+  public void abort() {
+    inner.abort();
+  }
 }

@@ -136,6 +136,12 @@ public final class SocketExchange implements WorkerExchange {
     inbox.dropBefore(step);
   }
 
+  /** Fails every receive at once; the sockets stay open until {@link #close} (the next placement builds its own). */
+  @Override
+  public void abort() {
+    inbox.abort();
+  }
+
   /** Stops accepting, closes every connection and waits briefly for the threads to end. */
   @Override
   public void close() {

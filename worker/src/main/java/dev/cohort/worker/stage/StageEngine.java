@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
@@ -32,10 +33,13 @@ import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.Batch;
 import dev.cohort.worker.train.Batches;
 import dev.cohort.worker.train.Corpora;
+import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One worker's part of a step under pipeline and data parallelism: the forwards and backwards of its replica's
@@ -127,6 +131,43 @@ public final class StageEngine implements AutoCloseable {
   /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
   public void applyUpdate(double lr, double gradScale) {
     optimizer.step(lr, gradScale);
+  }
+
+  /**
+   * A host copy of what this worker writes into a sharded checkpoint: the parameters it owns and their AdamW moments,
+   * by global name. Taken between steps on the engine thread; the copies are the caller's to write at leisure.
+   */
+  public Shard snapshot() {
+    long start = System.nanoTime();
+    Map<String, NDArray> model = new LinkedHashMap<>();
+    Map<String, NDArray> moments = new LinkedHashMap<>();
+    Map<String, NDArray> allMoments = optimizer.moments();
+    for (String name : params.names()) {
+      if (!owns(name)) continue;
+      model.put(name, params.get(name));
+      moments.put(AdamW.EXP_AVG + name, allMoments.get(AdamW.EXP_AVG + name));
+      moments.put(AdamW.EXP_AVG_SQ + name, allMoments.get(AdamW.EXP_AVG_SQ + name));
+    }
+    return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostTensors(model),
+        TrainerCheckpoints.hostTensors(moments), optimizer.steps(), (System.nanoTime() - start) / 1e6);
+  }
+
+  /** Loads every tensor of this slice from a checkpoint of any placement. */
+  public void restore(CheckpointTensors saved, long optimizerSteps) {
+    try (NDScope scope = new NDScope()) {
+      TrainerCheckpoints.restore(saved, params, optimizer, optimizerSteps, manager);
+    }
+  }
+
+  /**
+   * Whether this worker is the one holder of parameter {@code name} that counts it in the global gradient norm and
+   * writes it into checkpoints: replica 0 of each stage holds its shared parameters, each routed expert's owner in
+   * expert group 0 holds that expert, and stage 0's copy of a tied embedding is the one (not the last stage's).
+   */
+  private boolean owns(String name) {
+    boolean tiedCopy = config.model().tieEmbeddings() && role.stage() != 0 && name.equals(ParamNames.EMBED);
+    if (tiedCopy) return false;
+    return ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
   }
 
   private MicroBatchState forward(long step, int local, StepMeter meter) {
@@ -265,18 +306,11 @@ public final class StageEngine implements AutoCloseable {
     }
   }
 
-  /**
-   * Squared norm of the gradients this worker is the counting holder of: replica 0 of each stage counts its
-   * stage's parameters, and the last stage's copy of a tied embedding is not counted (stage 0's is).
-   */
+  /** Squared norm of the gradients this worker {@link #owns}: summed over workers, the global norm. */
   private double countedGradNormSquared() {
-    boolean tiedCopy = config.model().tieEmbeddings() && role.stage() != 0;
     double sum = 0;
     for (String name : params.names()) {
-      if (tiedCopy && name.equals(ParamNames.EMBED)) continue;
-      // shared parameters are counted by replica 0; each routed expert by its owner in expert group 0
-      boolean counted = ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
-      if (!counted) continue;
+      if (!owns(name)) continue;
       double norm = params.get(name).getGradient().norm().getFloat();
       sum += norm * norm;
     }

@@ -7,10 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
+import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.checkpoint.HostTensor;
+import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
-import dev.cohort.checkpoint.SafetensorsFile;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -32,6 +34,8 @@ public final class TrainerCheckpoints {
   private static final Logger log = LoggerFactory.getLogger(TrainerCheckpoints.class);
   public static final String MODEL = "model.safetensors";
   public static final String OPTIMIZER = "optimizer.safetensors";
+  /** The manifest state's count of optimizer updates applied (drives AdamW's bias correction). */
+  public static final String OPTIMIZER_STEPS = "optimizer_steps";
 
   private final CheckpointStore store;
 
@@ -50,7 +54,7 @@ public final class TrainerCheckpoints {
       Safetensors.write(pending.file(OPTIMIZER), hostTensors(optimizer.moments()), Map.of("format", "pt"));
       ObjectNode state = new ObjectMapper().createObjectNode();
       state.put("step", step);
-      state.put("optimizer_steps", optimizer.steps());
+      state.put(OPTIMIZER_STEPS, optimizer.steps());
       state.put("seed", config.run().seed());
       state.put("samples_consumed", step * config.train().globalBatch());
       pending.commit(state);
@@ -68,26 +72,56 @@ public final class TrainerCheckpoints {
       return 0;
     }
     Checkpoint checkpoint = latest.get();
-    loadParameters(checkpoint, params, manager);
-    Map<String, NDArray> moments = read(checkpoint.path(OPTIMIZER), manager);
-    optimizer.restore(checkpoint.state().path("optimizer_steps").asLong(), moments);
+    restore(CheckpointTensors.of(checkpoint), params, optimizer,
+        checkpoint.state().path(OPTIMIZER_STEPS).asLong(), manager);
     log.info("resumed from checkpoint step {}", checkpoint.step());
     return checkpoint.step();
   }
 
+  /**
+   * Loads the parameters {@code params} holds and their AdamW moments from a checkpoint of any placement (a single
+   * worker's files or a distributed run's shards).
+   */
+  public static void restore(CheckpointTensors saved, Parameters params, AdamW optimizer, long optimizerSteps,
+      NDManager manager) {
+    loadParameters(saved, params, manager);
+    Map<String, NDArray> moments = new LinkedHashMap<>();
+    for (String name : params.names()) {
+      for (String moment : List.of(AdamW.EXP_AVG + name, AdamW.EXP_AVG_SQ + name)) {
+        moments.put(moment, saved.get(moment).toNDArray(manager));
+      }
+    }
+    optimizer.restore(optimizerSteps, moments);
+  }
+
   /** Copies a checkpoint's model tensors into {@code params} (every parameter must be present, shapes equal). */
   public static void loadParameters(Checkpoint checkpoint, Parameters params, NDManager manager) {
-    Map<String, NDArray> saved = read(checkpoint.path(MODEL), manager);
+    loadParameters(CheckpointTensors.of(checkpoint), params, manager);
+  }
+
+  private static void loadParameters(CheckpointTensors saved, Parameters params, NDManager manager) {
     for (String name : params.names()) {
-      NDArray value = saved.get(name);
+      NDArray value = saved.get(name).toNDArray(manager);
       NDArray target = params.get(name);
-      if (value == null) throw new CheckpointError(checkpoint.path(MODEL), "no tensor '" + name + "'");
       if (!value.getShape().equals(target.getShape())) {
-        throw new CheckpointError(checkpoint.path(MODEL), "'" + name + "' has shape " + value.getShape()
-            + ", the model expects " + target.getShape());
+        throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
+            + target.getShape());
       }
       Ops.copyInto(target, value.toType(target.getDataType(), false));
     }
+  }
+
+  /**
+   * Writes one shard of a checkpoint into {@code dir}: model-SUFFIX.safetensors and optimizer-SUFFIX.safetensors,
+   * tensors named as in the single worker's files, then fsyncs and describes them.
+   */
+  public static List<ManifestFile> writeShard(Path dir, String suffix, Map<String, HostTensor> model,
+      Map<String, HostTensor> moments) throws IOException {
+    Path modelFile = dir.resolve("model-" + suffix + ".safetensors");
+    Path optimizerFile = dir.resolve("optimizer-" + suffix + ".safetensors");
+    Safetensors.write(modelFile, model, Map.of("format", "pt"));
+    Safetensors.write(optimizerFile, moments, Map.of("format", "pt"));
+    return List.of(ManifestFile.describe(modelFile), ManifestFile.describe(optimizerFile));
   }
 
   public Optional<Checkpoint> latest() {
@@ -98,20 +132,11 @@ public final class TrainerCheckpoints {
     }
   }
 
-  private static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
+  /** Copies to host memory: the step may go on changing the arrays while the copies are written. */
+  public static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
     arrays.forEach((name, array) -> out.put(name, HostTensor.of(array)));
     return out;
   }
 
-  private static Map<String, NDArray> read(Path file, NDManager manager) {
-    try {
-      Map<String, NDArray> out = new LinkedHashMap<>();
-      SafetensorsFile reader = Safetensors.read(file);
-      for (String name : reader.names()) out.put(name, reader.tensor(name).toNDArray(manager));
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
 }

@@ -1,0 +1,187 @@
+package dev.cohort.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.cohort.cluster.LocalWorkers;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.coordinator.LocalRun;
+import dev.cohort.worker.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Chaos: a worker JVM is killed with SIGKILL after a random (seeded) step of a data-parallel run. The run finishes,
+ * every step's loss equals the uninterrupted run's, and the work redone after the kill starts at the last checkpoint
+ * committed by then. Once on the one worker left, once on a replacement JVM that LocalRun starts.
+ */
+class WorkerLossTest {
+  private static final int STEPS = 12;
+  private static final int CHECKPOINT_EVERY = 3;
+  private static final double RELATIVE = 1e-4;
+  private static final long SEED = 20261123L;
+  @TempDir static Path dir;
+  private static List<JsonNode> uninterrupted;
+
+  private static Config config(String name, String... more) {
+    List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
+        "data.prepared = \"" + dir.resolve("brown") + "\"", "run.dir = \"" + dir.resolve("runs") + "\"",
+        "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
+        "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
+        "checkpoint.every = " + CHECKPOINT_EVERY, "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
+        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3"));
+    overrides.addAll(List.of(more));
+    return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
+  }
+
+  private static List<JsonNode> metrics(String name) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("runs").resolve(name).resolve("metrics.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  @BeforeAll
+  static void trainUninterrupted() throws IOException {
+    Config single = config("uninterrupted", "checkpoint.every = 0");
+    try (Trainer trainer = new Trainer(CohortConfig.fromHocon(single), single, false)) {
+      trainer.run((metrics, total) -> { });
+    }
+    uninterrupted = metrics("uninterrupted");
+  }
+
+  /** The newest committed checkpoint's step in a run's directory (0 when there is none). */
+  private static long newestCommitted(String name) {
+    try (Stream<Path> dirs = Files.list(dir.resolve("runs").resolve(name).resolve("checkpoints"))) {
+      return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+"))
+          .mapToLong(n -> Long.parseLong(n.substring("step-".length()))).max().orElse(0);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs with a worker killed after a seeded random step; returns the last metrics line. */
+  private static ObjectNode runKillingOneWorker(String name, String... settings) throws IOException {
+    Random random = new Random(SEED);
+    long killAfter = 1 + random.nextInt(STEPS - 4); // leaves steps to do after the recovery
+    int victim = random.nextInt(2);
+    AtomicReference<LocalWorkers> processes = new AtomicReference<>();
+    AtomicLong committedAtKill = new AtomicLong(-1);
+    List<Long> stepsSeen = new CopyOnWriteArrayList<>();
+    AtomicLong killNanos = new AtomicLong();
+    AtomicLong backNanos = new AtomicLong();
+    Config config = config(name, settings);
+    ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
+        (metrics, total) -> {
+          long step = metrics.get("step").asLong();
+          if (committedAtKill.get() >= 0 && backNanos.get() == 0) backNanos.set(System.nanoTime());
+          stepsSeen.add(step);
+          if (step == killAfter && committedAtKill.get() < 0) {
+            committedAtKill.set(newestCommitted(name));
+            killNanos.set(System.nanoTime());
+            ProcessHandle.of(processes.get().pids().get(victim)).orElseThrow().destroyForcibly(); // SIGKILL
+          }
+        }, false, processes::set);
+
+    assertEquals(STEPS - 1, last.get("step").asLong());
+    List<JsonNode> lines = metrics(name);
+    assertEquals(STEPS, lines.size(), "one metrics line per step, redone steps replaced");
+    for (int step = 0; step < STEPS; step++) {
+      double expected = uninterrupted.get(step).get("loss").asDouble();
+      assertEquals(step, lines.get(step).get("step").asInt());
+      assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+    int killIndex = stepsSeen.indexOf(killAfter);
+    long restart = stepsSeen.get(killIndex + 1);
+    assertTrue(restart >= committedAtKill.get() && restart <= killAfter + 1,
+        "after the kill at step " + killAfter + " training went on at step " + restart + "; the newest checkpoint "
+            + "then was of step " + committedAtKill.get());
+    System.out.printf("%s: killed worker %d after step %d; training again at step %d (checkpoint %d), first step "
+        + "done %d ms after the kill%n", name, victim, killAfter, restart, committedAtKill.get(),
+        (backNanos.get() - killNanos.get()) / 1_000_000);
+    return last;
+  }
+
+  @Test
+  @Timeout(110)
+  void aRunGoesOnOnTheWorkerLeftWithTheSameLosses() throws IOException {
+    ObjectNode last = runKillingOneWorker("fewer", "parallel.dp = 2", "cluster.restart-lost-workers = false");
+    assertEquals(1, last.get("workers").size(), "the last steps ran on the one worker left");
+  }
+
+  @Test
+  @Timeout(110)
+  void aReplacementWorkerJvmTakesTheLostOnesPlace() throws IOException {
+    ObjectNode last = runKillingOneWorker("replaced", "parallel.dp = 2", "cluster.restart-lost-workers = true",
+        "cluster.replacement-wait-seconds = 60");
+    assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
+  }
+
+  /**
+   * The worker killed after step 1 is restarted by LocalRun while the run goes on alone from step 0; the listener
+   * holds the coordinator after the first step redone until the replacement has registered, so that it is there
+   * (and taken in) at the next checkpoint, step 3, whatever the machine's speed.
+   */
+  @Test
+  @Timeout(110)
+  void aWorkerThatJoinsLaterIsTakenInAtTheNextCheckpoint() throws Exception {
+    String name = "joins-later";
+    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = true");
+    Path replacementLog = dir.resolve("runs").resolve(name).resolve("logs").resolve("worker-1-r1.log");
+    AtomicReference<LocalWorkers> processes = new AtomicReference<>();
+    List<Integer> workersPerStep = new CopyOnWriteArrayList<>();
+    ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
+        (metrics, total) -> {
+          workersPerStep.add(metrics.get("workers").size());
+          if (workersPerStep.size() == 2) {
+            ProcessHandle.of(processes.get().pids().get(1)).orElseThrow().destroyForcibly(); // after step 1
+          } else if (workersPerStep.size() == 3) {
+            awaitRegistered(replacementLog);
+          }
+        }, false, processes::set);
+
+    assertEquals(STEPS - 1, last.get("step").asLong());
+    assertEquals(2, last.get("workers").size(), "the replacement was taken in: " + workersPerStep);
+    assertTrue(workersPerStep.contains(1), "some steps ran on one worker: " + workersPerStep);
+    List<JsonNode> lines = metrics(name);
+    for (int step = 0; step < STEPS; step++) {
+      double expected = uninterrupted.get(step).get("loss").asDouble();
+      assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+  }
+
+  /** Waits until a worker's log says it registered, plus time for the registration to reach the coordinator. */
+  private static void awaitRegistered(Path log) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        if (Files.exists(log) && Files.readString(log).contains("registered")) {
+          Thread.sleep(3000);
+          return;
+        }
+        Thread.sleep(200);
+      }
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    throw new IllegalStateException("the replacement worker never registered; see " + log);
+  }
+}
