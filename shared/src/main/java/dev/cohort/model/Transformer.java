@@ -110,9 +110,9 @@ public final class Transformer {
 
   /**
    * crossEntropy(logits(x), targets) for x: (B, T, d), computed over blocks of rows so the (N, V) logits, their
-   * log-softmax and its gradient never exist whole. Blocks of at most LOSS_BLOCK_LOGITS stay in the allocator's
-   * reused pools, where a whole (N, V) tensor is mapped and page-faulted afresh every time: at N 2048, V 8192 the
-   * head and loss took a quarter less CPU in 4 blocks than in one.
+   * log-softmax and its gradient never exist whole: at N 2048, V 8192 the head and loss took a quarter less CPU in 4
+   * blocks of LOSS_BLOCK_LOGITS than in one (our reading: glibc maps every block over 32 MiB afresh, page faults and
+   * all, and reuses smaller ones).
    */
   public NDArray headCrossEntropy(NDArray x, NDArray targets) {
     return headCrossEntropy(x, targets, LOSS_BLOCK_LOGITS);
