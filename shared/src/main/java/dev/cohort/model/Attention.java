@@ -42,7 +42,10 @@ public final class Attention {
     long t = x.getShape().get(1);
     int group = heads / kvHeads;
     long start = cache == null ? 0 : cache.length();
-    NDArray q = Ops.linear(x, qProj).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // (B, H, T, hd)
+    // 1/sqrt(hd) applied to q rather than to the scores: with T keys per query, q is the smaller tensor (RoPE is linear,
+    // so before or after it is the same).
+    NDArray q = Ops.linear(x, qProj).mul(Ops.scalar(x, 1 / Math.sqrt(headDim))) // (B, T, H*hd)
+        .reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // (B, H, T, hd)
     NDArray k = Ops.linear(x, kProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
     NDArray v = Ops.linear(x, vProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
     q = rope.apply(q, start);
@@ -55,7 +58,7 @@ public final class Attention {
     long s = k.getShape().get(2);
     // Group the query heads that share a key/value head so one batched matmul serves the whole group.
     NDArray qGrouped = q.reshape(b, kvHeads, group * t, headDim); // (B, KV, G*T, hd)
-    NDArray scores = qGrouped.matMul(k.transpose(0, 1, 3, 2)).div(Ops.scalar(q, Math.sqrt(headDim))); // (B, KV, G*T, S)
+    NDArray scores = qGrouped.matMul(k.transpose(0, 1, 3, 2)); // (B, KV, G*T, S)
     scores = scores.reshape(b, kvHeads, group, t, s).add(causalMask(t, s));
     NDArray weights = scores.softmax(-1).reshape(b, kvHeads, group * t, s); // (B, KV, G*T, S)
     NDArray out = weights.matMul(v) // (B, KV, G*T, hd)

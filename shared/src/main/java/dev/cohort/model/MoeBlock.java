@@ -55,9 +55,12 @@ public final class MoeBlock {
     NDArray expertOut = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
     NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), // (N*k, 1)
         Ops.int64(manager, plan.sortedSlots())); // (M, 1)
-    // A zero row at index M stands in for every dropped slot, so one gather recombines all k choices.
-    NDArray padded = expertOut.mul(slotWeights).concat(manager.zeros(new Shape(1, d), x.getDataType()), 0);
-    NDArray out = Ops.rows(padded, Ops.int64(manager, plan.slotPosition())) // (N*k, d)
+    NDArray weighted = expertOut.mul(slotWeights); // (M, d)
+    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
+    // dropless routing needs no padding copy.
+    NDArray source = plan.dropped() == 0 ? weighted
+        : weighted.concat(manager.zeros(new Shape(1, d), x.getDataType()), 0); // (M or M+1, d)
+    NDArray out = Ops.rows(source, Ops.int64(manager, plan.slotPosition())) // (N*k, d)
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routedPerExpert(), n), zLoss(routing.logits()),

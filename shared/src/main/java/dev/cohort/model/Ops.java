@@ -1,6 +1,7 @@
 package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -59,6 +60,15 @@ public final class Ops {
   /** Slice [start, end) of {@code x} along {@code axis}. */
   public static NDArray slice(NDArray x, int axis, long start, long end) {
     return JniUtils.slice((PtNDArray) x, axis, start, end, 1);
+  }
+
+  /**
+   * {@code x} cut along {@code axis} into consecutive blocks of the given sizes (summing to that axis's length). One op
+   * whose backward is one concatenation, where a slice per block would make each block's backward a zero tensor the
+   * size of all of {@code x}, summed.
+   */
+  public static NDList split(NDArray x, long[] sizes, int axis) {
+    return JniUtils.split((PtNDArray) x, sizes, axis);
   }
 
   /**

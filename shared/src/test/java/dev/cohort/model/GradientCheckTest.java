@@ -139,6 +139,22 @@ class GradientCheckTest {
         "norm1", params.get(ParamNames.postAttentionNorm(1)), "v2", params.get(ParamNames.attention(2, "v_proj"))));
   }
 
+  @Test
+  void headLossInUnevenRowBlocksEqualsWholeLogitsLossAndMatchesFiniteDifferences() {
+    ModelConfig config = TinyModel.config("tie-embeddings = false");
+    Parameters params = params(config);
+    Transformer model = new Transformer(config, params, manager);
+    NDArray x = TinyModel.randomNormal(manager, new Shape(2, 5, config.hiddenSize()), DataType.FLOAT64, 3);
+    x.setRequiresGradient(true);
+    NDArray targets = TinyModel.randomTokens(manager, config.vocabSize(), 2, 5, 4);
+    long threeRows = 3L * config.vocabSize(); // 10 rows in blocks of 3, 3, 3 and 1
+    Supplier<NDArray> blocked = () -> model.headCrossEntropy(x, targets, threeRows);
+    double whole = Transformer.crossEntropy(model.logits(x), targets).getDouble();
+    assertEquals(whole, blocked.get().getDouble(), 1e-12);
+    check(blocked, Map.of("x", x, "head", params.get(ParamNames.LM_HEAD),
+        "finalNorm", params.get(ParamNames.FINAL_NORM)));
+  }
+
   /** Compares d(objective)/d(tensor) from backward with central differences at random coordinates. */
   private void check(Supplier<NDArray> objective, Map<String, NDArray> tensors) {
     tensors.values().forEach(t -> { if (t.hasGradient()) t.getGradient().muli(0); });

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
@@ -15,6 +16,7 @@ import dev.cohort.worker.train.Batch;
 import dev.cohort.worker.train.BatchSource;
 import dev.cohort.worker.train.StepResult;
 import dev.cohort.worker.train.TrainingStep;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,15 +44,18 @@ public final class StepBenchmark {
       double[] forward = new double[steps];
       double[] backward = new double[steps];
       double[] optimizer = new double[steps];
+      double[] cpuMs = new double[steps];
       for (int i = 0; i < warmup; i++) step.run(i);
       double rssAfterWarmup = ProcessMemory.residentMib();
       double rssMax = rssAfterWarmup;
       List<Double> rssSamples = new ArrayList<>();
       int sampleEvery = Math.max(1, steps / RSS_SAMPLES);
       for (int i = 0; i < steps; i++) {
+        long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         StepResult r = step.run(warmup + i);
         stepMs[i] = (System.nanoTime() - start) / 1e6;
+        cpuMs[i] = (processCpuNanos() - cpuStart) / 1e6;
         forward[i] = r.forwardMs();
         backward[i] = r.backwardMs();
         optimizer[i] = r.optimizerMs();
@@ -59,6 +64,8 @@ public final class StepBenchmark {
         if ((i + 1) % sampleEvery == 0) rssSamples.add(rss);
       }
       ObjectNode out = report(config, params.count(), stepMs, forward, backward, optimizer, rssAfterWarmup, rssMax);
+      // As the PyTorch peer's step_cpu_ms: on a loaded machine wall time grows while CPU time per step does not.
+      out.put("step_cpu_ms", median(cpuMs));
       out.set("rss_mib_samples", out.arrayNode().addAll(rssSamples.stream()
           .map(v -> out.numberNode(Math.round(v * 10) / 10.0)).toList()));
       return out;
@@ -101,6 +108,11 @@ public final class StepBenchmark {
     out.put("rss_mib_end", ProcessMemory.residentMib());
     out.put("rss_mib_max", rssMax);
     return out;
+  }
+
+  /** CPU time of the whole process (every thread), as Python's time.process_time() in the peer. */
+  private static long processCpuNanos() {
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static double median(double[] values) {

@@ -1,6 +1,8 @@
 package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -78,16 +80,16 @@ public final class TrainingStep {
     return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
   }
 
-  /** sqrt(sum of squared gradient entries) over every parameter: one fused norm per tensor, summed on the host. */
+  /**
+   * sqrt(sum of squared gradient entries) over every parameter: one fused norm per tensor, then the norm of those
+   * norms, so the host reads one number instead of one per tensor (as torch's clip_grad_norm_ stacks them).
+   */
   private double globalGradNorm() {
-    double sumOfSquares = 0;
     try (NDScope scope = new NDScope()) {
-      for (NDArray p : params.arrays()) {
-        double norm = scalar(p.getGradient().norm());
-        sumOfSquares += norm * norm;
-      }
+      NDList norms = new NDList();
+      for (NDArray p : params.arrays()) norms.add(p.getGradient().norm());
+      return scalar(NDArrays.stack(norms).norm());
     }
-    return Math.sqrt(sumOfSquares);
   }
 
   /** Host-side sums over a step's micro-batches. */
