@@ -29,6 +29,7 @@ import dev.cohort.worker.collective.ActorExchange;
 import dev.cohort.worker.collective.DataSockets;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.MeteredExchange;
+import dev.cohort.worker.collective.PeerUnreachable;
 import dev.cohort.worker.collective.RingAllReduce;
 import dev.cohort.worker.collective.SocketExchange;
 import dev.cohort.worker.collective.TensorKey;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -231,6 +233,12 @@ public final class Worker {
         })
         .onMessage(StepDone.class, done -> {
           RunStep r = done.request();
+          if (peerLost(done.error())) {
+            // Not a failure of the run: the coordinator hears of the dead peer from the cluster and replans, or
+            // fails the step at its timeout if the peer is alive after all.
+            context.getLog().warn("step {} stopped, a peer is unreachable: {}", r.step(), rootCause(done.error()));
+            return Behaviors.same();
+          }
           coordinator.tell(done.error() == null
               ? new CoordinatorProtocol.Gradients(r.runId(), r.epoch(), r.step(), workerId, done.report())
               : failed(context, run, workerId, "step " + r.step(), done.error()));
@@ -274,10 +282,20 @@ public final class Worker {
         .build();
   }
 
+  private static boolean peerLost(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause()) {
+      if (e instanceof PeerUnreachable) return true;
+    }
+    return false;
+  }
+
+  private static Throwable rootCause(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
   private static CoordinatorProtocol.Failed failed(ActorContext<Command> context, Serving run, String workerId,
       String what, Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause = rootCause(error);
     context.getLog().error("{} of run {} failed", what, run.assign().runId(), cause);
     return new CoordinatorProtocol.Failed(run.assign().runId(), run.assign().epoch(), workerId, what + ": " + cause);
   }

@@ -60,7 +60,7 @@ final class PeerLink {
   /** Queues a frame for the writer thread, which may not be connected yet. */
   void send(byte[] header, byte[] payload) {
     String down = failure;
-    if (down != null) throw new IllegalStateException("data connection with " + peer + " is down: " + down);
+    if (down != null) throw new PeerUnreachable(peer, down);
     outbox.add(new Outgoing(header, payload));
   }
 

@@ -151,12 +151,12 @@ class SocketExchangeTest {
     WorkerId gone = new WorkerId("w9");
     w1.connect(Map.of(gone, HOST + ":" + deadPort));
     long deadline = System.nanoTime() + WAIT.toNanos();
-    IllegalStateException error = null;
+    PeerUnreachable error = null;
     while (error == null && System.nanoTime() < deadline) {
       try {
         w1.send(gone, key("act", 0, W1), longs(1));
         Thread.sleep(10);
-      } catch (IllegalStateException e) {
+      } catch (PeerUnreachable e) {
         error = e;
       }
     }
