@@ -136,15 +136,15 @@ class WorkerLossTest {
   }
 
   /**
-   * The worker killed after step 1 is restarted by LocalRun while the run goes on alone from step 0; the listener
-   * holds the coordinator after the first step redone until the replacement has registered, so that it is there
-   * (and taken in) at the next checkpoint, step 3, whatever the machine's speed.
+   * The worker killed after step 1 is started again once the run goes on alone (the first step redone on one
+   * worker); the listener holds the coordinator until the new worker has registered, so that it is there (and taken
+   * in) at the next checkpoint, step 3, whatever the machine's speed.
    */
   @Test
   @Timeout(110)
   void aWorkerThatJoinsLaterIsTakenInAtTheNextCheckpoint() throws Exception {
     String name = "joins-later";
-    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = true");
+    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = false");
     Path replacementLog = dir.resolve("runs").resolve(name).resolve("logs").resolve("worker-1-r1.log");
     AtomicReference<LocalWorkers> processes = new AtomicReference<>();
     List<Integer> workersPerStep = new CopyOnWriteArrayList<>();
@@ -154,6 +154,7 @@ class WorkerLossTest {
           if (workersPerStep.size() == 2) {
             ProcessHandle.of(processes.get().pids().get(1)).orElseThrow().destroyForcibly(); // after step 1
           } else if (workersPerStep.size() == 3) {
+            processes.get().restart(1);
             awaitRegistered(replacementLog);
           }
         }, false, processes::set);

@@ -39,6 +39,8 @@ public final class LocalWorkers implements AutoCloseable {
   private final List<Process> processes;
   private final Thread shutdownHook;
   private volatile boolean stopping;
+  /** Whether a worker whose process exits is started again ({@link #replacingDeadWorkers}). */
+  private volatile boolean replacing;
   private int restarts;
 
   private LocalWorkers(WorkerLaunch launch, List<Process> processes) {
@@ -73,19 +75,29 @@ public final class LocalWorkers implements AutoCloseable {
    * worker-INDEX-rN.log), which joins the coordinator like the first: an elastic run gets its workers back.
    */
   public LocalWorkers replacingDeadWorkers() {
+    replacing = true;
     for (Process p : processes) p.onExit().thenRun(() -> replace(p));
     return this;
   }
 
   private synchronized void replace(Process dead) {
     int index = processes.indexOf(dead);
-    if (stopping || index < 0) return;
+    if (index >= 0) restart(index);
+  }
+
+  /**
+   * Starts worker {@code index} afresh (logging to worker-INDEX-rN.log), ending its process first if it still runs;
+   * a worker joins a run in progress at its next checkpoint. Does nothing once the workers are being stopped.
+   */
+  public synchronized void restart(int index) {
+    if (stopping) return;
+    processes.get(index).destroyForcibly();
     restarts++;
     Path log = launch.logDir().resolve("worker-" + index + "-r" + restarts + ".log");
     try {
       Process fresh = new ProcessBuilder(command(launch)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       processes.set(index, fresh);
-      fresh.onExit().thenRun(() -> replace(fresh));
+      if (replacing) fresh.onExit().thenRun(() -> replace(fresh));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start a replacement for worker " + index + " (log " + log + ")", e);
     }
