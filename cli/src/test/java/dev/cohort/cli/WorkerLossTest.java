@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Chaos: a worker JVM is killed with SIGKILL after a random (seeded) step of a data-parallel run. The run finishes,
  * every step's loss equals the uninterrupted run's, and the work redone after the kill starts at the last checkpoint
- * committed by then. Once on the one worker left, once on a replacement JVM that LocalRun starts.
+ * committed by then. Once on the one worker left, once on a replacement JVM that LocalRun starts, once killing
+ * twice in one run.
  */
 class WorkerLossTest {
   private static final int STEPS = 12;
@@ -78,13 +79,34 @@ class WorkerLossTest {
     }
   }
 
+  /** Seeded kill steps, increasing, each at least two steps after the last so a recovery lies between them. */
+  private static List<Long> killSteps(Random random, int kills) {
+    List<Long> steps = new ArrayList<>();
+    long step = 1 + random.nextInt(STEPS - 4); // leaves steps to do after the recovery
+    steps.add(step);
+    for (int i = 1; i < kills; i++) {
+      step = step + 2 + random.nextInt((int) (STEPS - 2 - (step + 2)) + 1);
+      steps.add(step);
+    }
+    return steps;
+  }
+
   /** Runs with a worker killed after a seeded random step; returns the last metrics line. */
   private static ObjectNode runKillingOneWorker(String name, String... settings) throws IOException {
+    return runKillingWorkers(name, 1, settings);
+  }
+
+  /**
+   * Runs with {@code kills} workers killed, one after each of as many seeded random steps (a seeded random victim
+   * each time); returns the last metrics line.
+   */
+  private static ObjectNode runKillingWorkers(String name, int kills, String... settings) throws IOException {
     Random random = new Random(SEED);
-    long killAfter = 1 + random.nextInt(STEPS - 4); // leaves steps to do after the recovery
+    List<Long> killAfter = killSteps(random, kills);
     int victim = random.nextInt(2);
     AtomicReference<LocalWorkers> processes = new AtomicReference<>();
-    AtomicLong committedAtKill = new AtomicLong(-1);
+    List<Long> committedAtKill = new CopyOnWriteArrayList<>();
+    List<Integer> killIndex = new CopyOnWriteArrayList<>();
     List<Long> stepsSeen = new CopyOnWriteArrayList<>();
     AtomicLong killNanos = new AtomicLong();
     AtomicLong backNanos = new AtomicLong();
@@ -92,16 +114,20 @@ class WorkerLossTest {
     ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
         (metrics, total) -> {
           long step = metrics.get("step").asLong();
-          if (committedAtKill.get() >= 0 && backNanos.get() == 0) backNanos.set(System.nanoTime());
+          if (!committedAtKill.isEmpty() && backNanos.get() == 0) backNanos.set(System.nanoTime());
           stepsSeen.add(step);
-          if (step == killAfter && committedAtKill.get() < 0) {
-            committedAtKill.set(newestCommitted(name));
-            killNanos.set(System.nanoTime());
-            ProcessHandle.of(processes.get().pids().get(victim)).orElseThrow().destroyForcibly(); // SIGKILL
+          int done = committedAtKill.size();
+          if (done < killAfter.size() && step == killAfter.get(done)) {
+            committedAtKill.add(newestCommitted(name));
+            killIndex.add(stepsSeen.size() - 1);
+            if (done == 0) killNanos.set(System.nanoTime());
+            int which = done == 0 ? victim : random.nextInt(2);
+            ProcessHandle.of(processes.get().pids().get(which)).orElseThrow().destroyForcibly(); // SIGKILL
           }
         }, false, processes::set);
 
     assertEquals(STEPS - 1, last.get("step").asLong());
+    assertEquals(kills, committedAtKill.size(), "kills done after steps " + killAfter + ": " + stepsSeen);
     List<JsonNode> lines = metrics(name);
     assertEquals(STEPS, lines.size(), "one metrics line per step, redone steps replaced");
     for (int step = 0; step < STEPS; step++) {
@@ -109,14 +135,14 @@ class WorkerLossTest {
       assertEquals(step, lines.get(step).get("step").asInt());
       assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
     }
-    int killIndex = stepsSeen.indexOf(killAfter);
-    long restart = stepsSeen.get(killIndex + 1);
-    assertTrue(restart >= committedAtKill.get() && restart <= killAfter + 1,
-        "after the kill at step " + killAfter + " training went on at step " + restart + "; the newest checkpoint "
-            + "then was of step " + committedAtKill.get());
-    System.out.printf("%s: killed worker %d after step %d; training again at step %d (checkpoint %d), first step "
-        + "done %d ms after the kill%n", name, victim, killAfter, restart, committedAtKill.get(),
-        (backNanos.get() - killNanos.get()) / 1_000_000);
+    for (int i = 0; i < kills; i++) {
+      long restart = stepsSeen.get(killIndex.get(i) + 1);
+      assertTrue(restart >= committedAtKill.get(i) && restart <= killAfter.get(i) + 1,
+          "after the kill at step " + killAfter.get(i) + " training went on at step " + restart
+              + "; the newest checkpoint then was of step " + committedAtKill.get(i));
+    }
+    System.out.printf("%s: killed workers after steps %s; steps seen %s; first step after the first kill done %d ms "
+        + "after it%n", name, killAfter, stepsSeen, (backNanos.get() - killNanos.get()) / 1_000_000);
     return last;
   }
 
@@ -131,6 +157,15 @@ class WorkerLossTest {
   @Timeout(110)
   void aReplacementWorkerJvmTakesTheLostOnesPlace() throws IOException {
     ObjectNode last = runKillingOneWorker("replaced", "parallel.dp = 2", "cluster.restart-lost-workers = true",
+        "cluster.replacement-wait-seconds = 60");
+    assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
+  }
+
+  /** Two kills in one run, each recovered from on a replacement JVM: the second hits the recovered placement. */
+  @Test
+  @Timeout(200)
+  void aRunSurvivesSeveralKillsWithTheSameLosses() throws IOException {
+    ObjectNode last = runKillingWorkers("twice", 2, "parallel.dp = 2", "cluster.restart-lost-workers = true",
         "cluster.replacement-wait-seconds = 60");
     assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
   }
