@@ -15,7 +15,8 @@ final class StepLine {
   static ObjectNode of(long step, StepSummary summary, double lr, boolean skipped, double stepMs,
       double tokensPerSecond, List<Gradients> reports) {
     ObjectNode line = MetricsLog.line(step, summary.loss(), summary.auxLoss(), summary.zLoss(), lr,
-        summary.gradNorm(), skipped, tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens());
+        summary.gradNorm(), skipped, tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens(),
+        summary.routerEntropy());
     ArrayNode workers = line.putArray("workers");
     reports.stream().sorted(Comparator.comparing(Gradients::workerId)).forEach(g -> {
       ObjectNode w = workers.addObject();

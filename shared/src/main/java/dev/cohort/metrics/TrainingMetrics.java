@@ -45,6 +45,9 @@ public final class TrainingMetrics {
       .help("Training tokens processed").register();
   private static final Counter EXPERT_TOKENS = Counter.builder().name("cohort_moe_expert_tokens_total")
       .help("Tokens routed to each expert of each MoE layer").labelNames("layer", "expert").register();
+  private static final Gauge ROUTER_ENTROPY = Gauge.builder().name("cohort_moe_router_entropy_nats")
+      .help("Mean over tokens of the router distribution's entropy in the last step, per MoE layer (log E: uniform)")
+      .labelNames("layer").register();
   private static final Counter DROPPED = Counter.builder().name("cohort_moe_dropped_tokens_total")
       .help("Token-to-expert assignments dropped over capacity, per MoE layer").labelNames("layer").register();
 
@@ -57,7 +60,9 @@ public final class TrainingMetrics {
     this.flopsPerToken = flopsPerToken;
     this.peakFlops = peakFlops;
     FLOPS_PER_TOKEN.set(flopsPerToken);
-    VAL_LOSS.set(Double.NaN); // no evaluation yet: a gap on a graph, not a loss of zero
+    // Nothing measured yet: a gap on a graph, not a loss of zero.
+    LOSS.set(Double.NaN);
+    VAL_LOSS.set(Double.NaN);
   }
 
   /** Metrics of a run of {@code config}: its model's FLOPs per token, and the peak of all its workers. */
@@ -89,6 +94,10 @@ public final class TrainingMetrics {
     if (line.path("skipped").asBoolean()) SKIPPED.inc();
     TOKENS.inc(Math.round(tokensPerSecond * stepSeconds));
     recordExperts(line.path("expert_tokens"), line.path("dropped_tokens"));
+    JsonNode entropy = line.path("router_entropy");
+    for (int layer = 0; layer < entropy.size(); layer++) {
+      ROUTER_ENTROPY.labelValues(Integer.toString(layer)).set(entropy.get(layer).asDouble());
+    }
     if (line.has("workers")) recordWorkers(line.get("workers"));
     else recordPhases(LOCAL_WORKER, line);
   }

@@ -2,6 +2,7 @@ package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.MoeConfig;
 import java.util.ArrayList;
@@ -64,7 +65,13 @@ public final class MoeBlock {
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routedPerExpert(), n), zLoss(routing.logits()),
-        plan.routedPerExpert(), plan.dropped());
+        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()));
+  }
+
+  /** Mean over tokens of -sum_e p_e log p_e, for metrics: detached from the graph, one number to the host. */
+  private static double routerEntropy(NDArray logits) {
+    NDArray logProbs = logits.stopGradient().logSoftmax(-1); // (N, E)
+    return logProbs.exp().mul(logProbs).sum(new int[] {-1}).mean().neg().toType(DataType.FLOAT64, false).getDouble();
   }
 
   private NDArray sharedExperts(NDArray x) {

@@ -8,5 +8,7 @@ import ai.djl.ndarray.NDArray;
  * @param zLoss scalar router z-loss: mean over tokens of logsumexp(logits)^2
  * @param tokensPerExpert slots routed to each expert (before capacity), for metrics
  * @param dropped slots dropped for exceeding an expert's capacity
+ * @param routerEntropy mean over tokens of the router distribution's entropy, in nats (log E: undecided; 0: certain)
  */
-public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped) {}
+public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped,
+    double routerEntropy) {}

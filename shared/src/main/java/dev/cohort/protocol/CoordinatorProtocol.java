@@ -67,6 +67,7 @@ public final class CoordinatorProtocol {
    * @param balanceSum load-balancing losses summed over its MoE layers and micro-batches
    * @param zSum router z-losses likewise
    * @param expertTokens per MoE layer of its stage (in layer order), tokens routed to each expert
+   * @param routerEntropySums per MoE layer of its stage, the router's mean entropy summed over its micro-batches
    * @param forwardMs compute time of its forwards
    * @param backwardMs compute time of its backwards
    * @param commMs time in collectives (gradient all-reduce)
@@ -81,6 +82,7 @@ public final class CoordinatorProtocol {
       int replica,
       int[][] expertTokens,
       int[] droppedTokens,
+      double[] routerEntropySums,
       double forwardMs,
       double backwardMs,
       double commMs,

@@ -10,9 +10,10 @@ import java.util.List;
  * divided the same way (loss per micro-batch, router losses per MoE layer and micro-batch).
  *
  * @param expertTokens per MoE layer of the whole model (stages in order), tokens routed to each expert
+ * @param routerEntropy per MoE layer of the whole model, the router's mean entropy per token over the micro-batches
  */
 public record StepSummary(double loss, double auxLoss, double zLoss, double gradNorm, int[][] expertTokens,
-    int[] droppedTokens) {
+    int[] droppedTokens, double[] routerEntropy) {
 
   public static StepSummary of(List<StepReport> reports, int microBatches, int moeLayers) {
     double crossEntropy = 0;
@@ -28,6 +29,7 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     int routedLayers = Math.max(1, moeLayers) * microBatches;
     List<int[]> tokens = new ArrayList<>();
     List<Integer> dropped = new ArrayList<>();
+    List<Double> entropy = new ArrayList<>();
     List<StepReport> byStage = reports.stream().sorted(Comparator.comparingInt(StepReport::stage)).toList();
     int stage = -1;
     int firstLayerOfStage = 0;
@@ -38,15 +40,20 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
         for (int[] counts : r.expertTokens()) {
           tokens.add(new int[counts.length]);
           dropped.add(0);
+          entropy.add(0.0);
         }
       }
       for (int layer = 0; layer < r.expertTokens().length; layer++) {
         int[] sum = tokens.get(firstLayerOfStage + layer);
         for (int e = 0; e < sum.length; e++) sum[e] += r.expertTokens()[layer][e];
         dropped.set(firstLayerOfStage + layer, dropped.get(firstLayerOfStage + layer) + r.droppedTokens()[layer]);
+        // Every micro-batch passes each stage once, on one of its replicas: their sums add up to the step's.
+        entropy.set(firstLayerOfStage + layer,
+            entropy.get(firstLayerOfStage + layer) + r.routerEntropySums()[layer] / microBatches);
       }
     }
     return new StepSummary(crossEntropy / microBatches, balance / routedLayers, z / routedLayers,
-        Math.sqrt(normSquared), tokens.toArray(int[][]::new), dropped.stream().mapToInt(Integer::intValue).toArray());
+        Math.sqrt(normSquared), tokens.toArray(int[][]::new), dropped.stream().mapToInt(Integer::intValue).toArray(),
+        entropy.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

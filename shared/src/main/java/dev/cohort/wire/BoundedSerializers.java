@@ -68,6 +68,19 @@ final class BoundedSerializers {
     }
   }
 
+  static final class Doubles extends Serializer<double[]> {
+    @Override
+    public void write(Kryo kryo, Output out, double[] array) {
+      out.writeVarInt(array.length, true);
+      out.writeDoubles(array, 0, array.length);
+    }
+
+    @Override
+    public double[] read(Kryo kryo, Input in, Class<? extends double[]> type) {
+      return in.readDoubles(Bounds.requireAvailable(in, in.readVarInt(true), Double.BYTES, "double[]"));
+    }
+  }
+
   /**
    * Rows of ints, each as {@link Ints} writes it. Kryo's object-array serializer would allocate whatever row count the
    * wire claims; here every row takes at least its one-byte length, which bounds the count.

@@ -55,6 +55,7 @@ public final class WireClasses {
       WireClass.of(WorkerProtocol.Restore.class),
       WireClass.of(CoordinatorProtocol.ShardSaved.class),
       WireClass.of(CoordinatorProtocol.ShardFile.class),
-      WireClass.of(CoordinatorProtocol.Restored.class)
+      WireClass.of(CoordinatorProtocol.Restored.class),
+      WireClass.of(double[].class, BoundedSerializers.Doubles::new)
   );
 }

@@ -142,5 +142,21 @@ class MoeBlockTest {
     List<Integer> loads = new ArrayList<>();
     for (int c : skewed.tokensPerExpert()) loads.add(c);
     assertTrue(loads.contains(16), "ties must route deterministically to one expert: " + loads);
+    assertEquals(Math.log(4), skewed.routerEntropy(), 1e-12, "a uniform router is as undecided as can be");
+  }
+
+  @Test
+  void routerEntropyIsTheMeanOverTokensOfMinusSumPLogP() {
+    ModelConfig config = TinyModel.config();
+    Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
+    params.get(ParamNames.router(0)).muli(Ops.scalar(params.get(ParamNames.router(0)), 50)); // decided routers
+    NDArray x = TinyModel.randomNormal(manager, new Shape(12, config.hiddenSize()), DataType.FLOAT64, 6);
+    double[] probs = Ops.linear(x, params.get(ParamNames.router(0))).softmax(-1).toDoubleArray();
+    int experts = config.moe().numExperts();
+    double expected = 0;
+    for (int i = 0; i < probs.length; i++) expected -= probs[i] * Math.log(probs[i]) / (probs.length / experts);
+    double entropy = MoeBlock.local(params, 0, config.moe()).forward(x).routerEntropy();
+    assertEquals(expected, entropy, 1e-12);
+    assertTrue(entropy < 0.5 * Math.log(experts), "sharp routers have low entropy: " + entropy);
   }
 }

@@ -24,7 +24,6 @@ final class StepMeter {
 
   StepReport report(double gradNormSquared, int stage, int replica) {
     return new StepReport(gradNormSquared, crossEntropySum, balanceSum, zSum, stage, replica, load.tokens(),
-        load.dropped(),
-        forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6);
+        load.dropped(), load.entropySums(), forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6);
   }
 }

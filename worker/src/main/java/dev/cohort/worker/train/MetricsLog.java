@@ -51,7 +51,7 @@ public final class MetricsLog implements AutoCloseable {
   /** A single-worker step's line: the fields every run writes, plus its forward/backward/optimizer split. */
   public static ObjectNode record(StepResult r, double stepMs, double tokensPerSecond) {
     ObjectNode line = line(r.step(), r.loss(), r.auxLoss(), r.zLoss(), r.lr(), r.gradNorm(), r.skipped(),
-        tokensPerSecond, stepMs, r.expertTokens(), r.droppedTokens());
+        tokensPerSecond, stepMs, r.expertTokens(), r.droppedTokens(), r.routerEntropy());
     line.put("forward_ms", r.forwardMs());
     line.put("backward_ms", r.backwardMs());
     line.put("optimizer_ms", r.optimizerMs());
@@ -60,7 +60,8 @@ public final class MetricsLog implements AutoCloseable {
 
   /** The fields every metrics line has, single-worker or distributed; callers add their own timings. */
   public static ObjectNode line(long step, double loss, double auxLoss, double zLoss, double lr, double gradNorm,
-      boolean skipped, double tokensPerSecond, double stepMs, int[][] expertTokens, int[] droppedTokens) {
+      boolean skipped, double tokensPerSecond, double stepMs, int[][] expertTokens, int[] droppedTokens,
+      double[] routerEntropy) {
     ObjectNode line = JSON.createObjectNode();
     line.put("step", step);
     line.put("loss", loss);
@@ -73,6 +74,7 @@ public final class MetricsLog implements AutoCloseable {
     line.put("step_ms", stepMs);
     line.set("expert_tokens", JSON.valueToTree(expertTokens));
     line.set("dropped_tokens", JSON.valueToTree(droppedTokens));
+    line.set("router_entropy", JSON.valueToTree(routerEntropy));
     return line;
   }
 

@@ -11,6 +11,7 @@ package dev.cohort.worker.train;
  * @param skipped the gradient was not finite, so the optimizer left the weights unchanged
  * @param expertTokens per MoE layer, slots routed to each expert over the whole step
  * @param droppedTokens per MoE layer, slots dropped for capacity over the whole step
+ * @param routerEntropy per MoE layer, the router's mean entropy per token (nats), averaged over the micro-batches
  */
 public record StepResult(
     long step,
@@ -22,6 +23,7 @@ public record StepResult(
     boolean skipped,
     int[][] expertTokens,
     int[] droppedTokens,
+    double[] routerEntropy,
     double forwardMs,
     double backwardMs,
     double optimizerMs) {}

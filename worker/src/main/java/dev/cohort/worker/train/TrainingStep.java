@@ -116,8 +116,10 @@ public final class TrainingStep {
     }
 
     StepResult result(long step, double gradNorm, double lr, boolean skipped, double optimizerMs) {
-      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, load.tokens(), load.dropped(), forwardNs / 1e6,
-          backwardNs / 1e6, optimizerMs);
+      double[] entropy = load.entropySums().clone();
+      for (int layer = 0; layer < entropy.length; layer++) entropy[layer] /= micro;
+      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, load.tokens(), load.dropped(), entropy,
+          forwardNs / 1e6, backwardNs / 1e6, optimizerMs);
     }
   }
 
