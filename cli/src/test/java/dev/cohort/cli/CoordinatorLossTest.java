@@ -42,7 +42,7 @@ class CoordinatorLossTest {
         "train.grad-accum-steps = 4", "train.warmup-steps = 2", "train.lr = 0.01", "train.eval-every = 0",
         "train.steps = " + STEPS, "train.threads = 1", "checkpoint.every = 3", "parallel.dp = 2",
         "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"", "cluster.step-timeout-seconds = 60",
-        "cluster.join-timeout-seconds = 120", "cluster.unreachable-grace-seconds = 3");
+        "cluster.join-timeout-seconds = 120", "cluster.unreachable-grace-seconds = 3", "metrics.port = 0");
   }
 
   private static Process coordinator(String name, Path log, String... extra) throws IOException {
