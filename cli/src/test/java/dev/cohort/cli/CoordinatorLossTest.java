@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
@@ -67,14 +66,7 @@ class CoordinatorLossTest {
   }
 
   private static List<JsonNode> metrics(String name) throws IOException {
-    Path file = dir.resolve("runs").resolve(name).resolve("metrics.jsonl");
-    if (!Files.exists(file)) return List.of();
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(file)) {
-      if (!line.isBlank()) lines.add(json.readTree(line));
-    }
-    return lines;
+    return MetricsLines.of(dir.resolve("runs"), name);
   }
 
   @Test

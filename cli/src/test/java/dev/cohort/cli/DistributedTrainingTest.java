@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,12 +41,7 @@ class DistributedTrainingTest {
   }
 
   private static List<JsonNode> metrics(String name) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("runs").resolve(name).resolve("metrics.jsonl"))) {
-      lines.add(json.readTree(line));
-    }
-    return lines;
+    return MetricsLines.of(dir.resolve("runs"), name);
   }
 
   @BeforeAll

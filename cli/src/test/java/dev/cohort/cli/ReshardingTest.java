@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.config.CohortConfig;
@@ -66,12 +65,7 @@ class ReshardingTest {
   }
 
   private static List<JsonNode> metrics(String name) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("runs").resolve(name).resolve("metrics.jsonl"))) {
-      lines.add(json.readTree(line));
-    }
-    return lines;
+    return MetricsLines.of(dir.resolve("runs"), name);
   }
 
   private static void distributed(Config config, boolean resume) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.cluster.LocalWorkers;
@@ -52,12 +51,7 @@ class WorkerLossTest {
   }
 
   private static List<JsonNode> metrics(String name) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("runs").resolve(name).resolve("metrics.jsonl"))) {
-      lines.add(json.readTree(line));
-    }
-    return lines;
+    return MetricsLines.of(dir.resolve("runs"), name);
   }
 
   @BeforeAll
