@@ -6,9 +6,12 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one typed source of truth for a run: the "cohort" section of HOCON, defaults in reference.conf, validated once
@@ -63,6 +66,7 @@ public record CohortConfig(
   public static CohortConfig fromHocon(Config cohort) {
     CohortConfig config;
     try {
+      rejectUnknownSections(cohort);
       config = new CohortConfig(
           bind(cohort, "run", RunConfig.class),
           bindModel(cohort.getConfig("model")),
@@ -117,6 +121,18 @@ public record CohortConfig(
     ChatTemplateConfig template = RecordBinder.bind(recipe.getConfig("template"), ChatTemplateConfig.class);
     DpoConfig dpo = RecordBinder.bind(recipe.getConfig("dpo"), DpoConfig.class);
     return RecordBinder.bind(recipe.withoutPath("template").withoutPath("dpo"), RecipeConfig.class, template, dpo);
+  }
+
+  /** A misplaced key (--set cohort.train.steps=9 makes cohort.cohort.train...) must fail, not vanish. */
+  private static void rejectUnknownSections(Config cohort) {
+    Set<String> known = new TreeSet<>();
+    for (RecordComponent c : CohortConfig.class.getRecordComponents()) known.add(c.getName());
+    for (String key : cohort.root().keySet()) {
+      if (!known.contains(key)) {
+        throw new ConfigException.BadPath(cohort.origin().description(), "unknown section '" + ROOT + "." + key
+            + "' (keys given with --set are relative to the cohort section); known sections: " + known);
+      }
+    }
   }
 
   private static <T extends Record> T bind(Config cohort, String section, Class<T> type) {

@@ -34,6 +34,14 @@ class CohortConfigTest {
   }
 
   @Test
+  void aKeyOutsideEverySectionIsRejected() {
+    ConfigError error = assertThrows(ConfigError.class,
+        () -> CohortConfig.load(null, List.of("cohort.train.steps = 600")));
+    assertTrue(error.getMessage().contains("unknown section 'cohort.cohort'"), error.getMessage());
+    assertTrue(error.getMessage().contains("train"), error.getMessage());
+  }
+
+  @Test
   void rulesBetweenFieldsNameTheConstraint() {
     assertMessage("model.num-kv-heads = 3", "cohort.model.num-kv-heads': must divide num-heads=4");
     assertMessage("model.moe.top-k = 9", "cohort.model.moe.top-k': must be in [1, num-experts=8]");
