@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The alignment demo in one command: build the Brown genre task, pretrain, SFT, DPO, and measure held-out accuracy
-# after each stage (the model picks the most likely of the genre words). Writes runs/NAME-results.md.
+# The alignment demo in one command: build the Brown genre task, pretrain, SFT, DPO, and measure dev and held-out
+# accuracy after each stage (the model picks the most likely of the genre words). Writes runs/NAME-results.md.
 #   conf/recipes/demo.sh [NAME]      (NAME defaults to "demo"; a stage whose run exists is resumed, so a rerun
 #                                     finishes an interrupted pipeline and re-measures a finished one)
 set -euo pipefail
@@ -16,19 +16,27 @@ stage() { # stage NAME RECIPE [--set ...]: train one stage (or finish it, if a r
   ./cohort train --no-progress "${resume[@]}" --config "conf/recipes/$recipe.conf" --set "run.name=$name-$stage" "$@" \
     >/dev/null
   local trained=$((SECONDS - start))
-  local line
-  line=$(./cohort accuracy --run "runs/$name-$stage" --choices "$task/held-out.jsonl")
-  echo "$line"
-  local accuracy steps
-  accuracy=$(sed -E 's/.*"accuracy":([0-9.]+).*/\1/' <<<"$line")
-  steps=$(sed -E 's/.*"checkpoint_step":([0-9]+).*/\1/' <<<"$line")
-  printf '| %s | %s | %s | %.3f |\n' "$stage" "$steps" "$trained" "$accuracy" >>"$results"
+  local dev held steps
+  dev=$(accuracy "$stage" dev)
+  held=$(accuracy "$stage" held-out)
+  steps=$(sed -E 's/.*"checkpoint_step":([0-9]+).*/\1/' <<<"$held")
+  printf '| %s | %s | %s | %.3f | %.3f |\n' "$stage" "$steps" "$trained" "$(score "$dev")" "$(score "$held")" \
+    >>"$results"
 }
+
+accuracy() { # accuracy STAGE SPLIT: the JSON line of `cohort accuracy` on one split of the task
+  local line
+  line=$(./cohort accuracy --run "runs/$name-$1" --choices "$task/$2.jsonl")
+  echo "$1 $2: $line" >&2
+  echo "$line"
+}
+
+score() { sed -E 's/.*"accuracy":([0-9.]+).*/\1/' <<<"$1"; }
 
 ./cohort task --out "$task"
 {
-  echo "| stage | steps | train wall s | held-out accuracy |"
-  echo "| --- | --- | --- | --- |"
+  echo "| stage | steps | train wall s | dev accuracy | held-out accuracy |"
+  echo "| --- | --- | --- | --- | --- |"
 } >"$results"
 stage pretrain pretrain
 stage sft sft --set "recipe.init-from=runs/$name-pretrain" --set "recipe.examples=$task/sft.jsonl"

@@ -9,13 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "task", mixinStandardHelpOptions = true,
-    description = "Build the Brown genre task: sft.jsonl, dpo.jsonl and held-out.jsonl (held out by document).")
+    description = "Build the Brown genre task: sft.jsonl, dpo.jsonl, dev.jsonl and held-out.jsonl (split by document).")
 public final class TaskCommand implements Callable<Integer> {
   @Option(names = "--corpus", defaultValue = "bundled",
       description = "JSON lines with id, category, text; 'bundled' is the Brown corpus in the jar")
   String corpus;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the three files go")
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the four files go")
   Path out;
 
   @Option(names = "--genres", split = ",", paramLabel = "LETTER=WORD",
@@ -25,24 +25,32 @@ public final class TaskCommand implements Callable<Integer> {
 
   @Option(names = "--passage-words", defaultValue = "24") int passageWords;
 
-  @Option(names = "--train-per-genre", defaultValue = "300") int trainPerGenre;
+  @Option(names = "--sft-per-genre", defaultValue = "500") int sftPerGenre;
+
+  @Option(names = "--dpo-per-genre", defaultValue = "250",
+      description = "Passages per genre for DPO, disjoint from SFT's; each makes one pair per other genre")
+  int dpoPerGenre;
+
+  @Option(names = "--dev-per-genre", defaultValue = "50", description = "Questions per genre to tune recipes on")
+  int devPerGenre;
 
   @Option(names = "--held-out-per-genre", defaultValue = "50") int heldOutPerGenre;
 
   @Option(names = "--held-out-fraction", defaultValue = "0.2", description = "Share of each genre's documents")
   double heldOutFraction;
 
-  @Option(names = "--dpo-pairs", defaultValue = "400", description = "Preference pairs, from the training passages")
-  int dpoPairs;
+  @Option(names = "--dev-fraction", defaultValue = "0.1", description = "Share of each genre's documents")
+  double devFraction;
 
-  @Option(names = "--seed", defaultValue = "7") long seed;
+  @Option(names = "--seed", defaultValue = "11") long seed;
 
   @Override
   public Integer call() {
     GenreTask.Counts counts = GenreTask.write(corpus, out, new GenreTask.Settings(genres, passageWords,
-        trainPerGenre, heldOutPerGenre, heldOutFraction, dpoPairs, seed));
-    System.out.printf("%d SFT examples, %d DPO pairs and %d held-out questions in %s%n", counts.train(), counts.dpo(),
-        counts.heldOut(), out);
+        new GenreTask.PerGenre(sftPerGenre, dpoPerGenre, devPerGenre, heldOutPerGenre), heldOutFraction, devFraction,
+        seed));
+    System.out.printf("%d SFT examples, %d DPO pairs, %d dev and %d held-out questions in %s%n", counts.sft(),
+        counts.dpo(), counts.dev(), counts.heldOut(), out);
     return 0;
   }
 }

@@ -39,26 +39,45 @@ class GenreTaskTest {
     Map<String, String> genres = new LinkedHashMap<>();
     genres.put("a", "news");
     genres.put("d", "religion");
-    return new GenreTask.Settings(genres, 10, 12, 4, 0.2, 5, seed);
+    return new GenreTask.Settings(genres, 10, new GenreTask.PerGenre(12, 4, 3, 4), 0.2, 0.1, seed);
   }
 
   @Test
-  void heldOutQuestionsComeFromDocumentsTrainingNeverSaw() throws IOException {
+  void heldOutDevAndTrainingPassagesComeFromSeparateDocuments() throws IOException {
     Path out = dir.resolve("task");
     GenreTask.Counts counts = GenreTask.write(corpus().toString(), out, settings(3));
-    assertEquals(new GenreTask.Counts(24, 5, 8), counts);
-    Set<String> trainDocs = documents(out.resolve(GenreTask.SFT));
-    Set<String> heldOutDocs = documents(out.resolve(GenreTask.HELD_OUT));
-    assertTrue(!heldOutDocs.isEmpty() && !trainDocs.isEmpty());
-    Set<String> shared = new HashSet<>(trainDocs);
-    shared.retainAll(heldOutDocs);
-    assertTrue(shared.isEmpty(), "documents in both: " + shared);
-
+    assertEquals(new GenreTask.Counts(24, 8, 6, 8), counts, "2 genres: 12 SFT, 4 DPO passages x 1 other genre, "
+        + "3 dev (one document), 4 held-out each");
+    Set<String> training = documents(out.resolve(GenreTask.SFT));
+    training.addAll(documents(out.resolve(GenreTask.DPO)));
+    List<Set<String>> parts = List.of(training, documents(out.resolve(GenreTask.DEV)),
+        documents(out.resolve(GenreTask.HELD_OUT)));
+    for (int i = 0; i < parts.size(); i++) {
+      assertTrue(!parts.get(i).isEmpty());
+      for (int j = i + 1; j < parts.size(); j++) {
+        Set<String> shared = new HashSet<>(parts.get(i));
+        shared.retainAll(parts.get(j));
+        assertTrue(shared.isEmpty(), "documents in two splits: " + shared);
+      }
+    }
     List<Choice> questions = ExampleFile.choices(out.resolve(GenreTask.HELD_OUT));
     assertEquals(4, questions.stream().filter(q -> q.answer().equals("news")).count(), "balanced held-out set");
+  }
+
+  @Test
+  void preferencePairsUsePassagesSftNeverSawAndRejectEveryOtherGenre() throws IOException {
+    Path out = dir.resolve("task");
+    GenreTask.write(corpus().toString(), out, settings(5));
+    Set<String> sftPrompts = new HashSet<>();
+    ExampleFile.conversations(out.resolve(GenreTask.SFT)).forEach(c -> sftPrompts.add(c.get(0).content()));
+    Map<String, Set<String>> rejectedByPrompt = new LinkedHashMap<>();
     for (Preference p : ExampleFile.preferences(out.resolve(GenreTask.DPO))) {
-      assertTrue(!p.chosen().equals(p.rejected()) && Set.of("news", "religion").contains(p.rejected()));
+      assertTrue(!sftPrompts.contains(p.prompt().get(0).content()), "a DPO passage SFT trained on");
+      assertTrue(!p.chosen().equals(p.rejected()));
+      rejectedByPrompt.computeIfAbsent(p.prompt().get(0).content(), k -> new HashSet<>()).add(p.rejected());
     }
+    assertEquals(4 * 2, rejectedByPrompt.size());
+    rejectedByPrompt.values().forEach(r -> assertEquals(1, r.size(), "two genres: one pair per passage"));
   }
 
   @Test
@@ -67,7 +86,7 @@ class GenreTaskTest {
     GenreTask.write(corpus.toString(), dir.resolve("one"), settings(3));
     GenreTask.write(corpus.toString(), dir.resolve("two"), settings(3));
     GenreTask.write(corpus.toString(), dir.resolve("three"), settings(4));
-    for (String file : List.of(GenreTask.SFT, GenreTask.DPO, GenreTask.HELD_OUT)) {
+    for (String file : List.of(GenreTask.SFT, GenreTask.DPO, GenreTask.DEV, GenreTask.HELD_OUT)) {
       assertEquals(Files.readString(dir.resolve("one").resolve(file)),
           Files.readString(dir.resolve("two").resolve(file)));
     }
@@ -79,8 +98,8 @@ class GenreTaskTest {
   void aGenreWithTooFewDocumentsIsNamed() throws IOException {
     Map<String, String> genres = Map.of("a", "news", "m", "scifi");
     DataError error = assertThrows(DataError.class, () -> GenreTask.write(corpus().toString(), dir.resolve("x"),
-        new GenreTask.Settings(genres, 10, 12, 4, 0.2, 5, 1)));
-    assertTrue(error.getMessage().contains("genre 'm' has 0 documents"), error.getMessage());
+        new GenreTask.Settings(genres, 10, new GenreTask.PerGenre(12, 4, 3, 4), 0.2, 0.1, 1)));
+    assertTrue(error.getMessage().contains("genre 'm' has 0 documents; need at least 3"), error.getMessage());
   }
 
   private static Set<String> documents(Path file) throws IOException {
