@@ -25,9 +25,11 @@ public final class TaskCommand implements Callable<Integer> {
 
   @Option(names = "--passage-words", defaultValue = "24") int passageWords;
 
-  @Option(names = "--sft-per-genre", defaultValue = "500") int sftPerGenre;
+  // Few demonstrations and more preference passages, as labels usually come: a demonstration costs more to write
+  // than a choice between two answers.
+  @Option(names = "--sft-per-genre", defaultValue = "150") int sftPerGenre;
 
-  @Option(names = "--dpo-per-genre", defaultValue = "250",
+  @Option(names = "--dpo-per-genre", defaultValue = "600",
       description = "Passages per genre for DPO, disjoint from SFT's; each makes one pair per other genre")
   int dpoPerGenre;
 
