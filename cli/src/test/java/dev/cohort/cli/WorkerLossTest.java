@@ -3,19 +3,27 @@ package dev.cohort.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.cli.observe.Exposition;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
+import dev.cohort.coordinator.RunSpec;
+import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Chaos: a worker JVM is killed with SIGKILL after a random (seeded) step of a data-parallel run. The run finishes,
  * every step's loss equals the uninterrupted run's, and the work redone after the kill starts at the last checkpoint
  * committed by then. Once on the one worker left, once on a replacement JVM that LocalRun starts, once killing
- * twice in one run.
+ * twice in one run. And a worker JVM frozen with SIGSTOP: the coordinator counts its missed step deadlines and
+ * drops it as a straggler, the run goes on alone with the same losses.
  */
 class WorkerLossTest {
   private static final int STEPS = 12;
@@ -195,6 +204,119 @@ class WorkerLossTest {
     for (int step = 0; step < STEPS; step++) {
       double expected = uninterrupted.get(step).get("loss").asDouble();
       assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+  }
+
+  /**
+   * A worker JVM frozen with SIGSTOP after step {@value #FREEZE_AFTER}: its peer waits for it in the all-reduce (and
+   * says so when probed), the frozen one answers nothing, so only it misses the 1 s deadlines; at the second miss it
+   * is lost as a straggler, about 3 s after the freeze, before the split-brain resolver would remove it as
+   * unreachable (5-6 s) and long before cluster.unreachable-grace-seconds. The coordinator's /metrics counts both.
+   */
+  @Test
+  @Timeout(110)
+  void aFrozenWorkerIsDroppedAsAStragglerAndTheRunGoesOnWithTheSameLosses() throws Exception {
+    String name = "frozen";
+    Path targets = dir.resolve("targets-" + name);
+    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = false",
+        "cluster.straggler-seconds = 1", "cluster.straggler-limit = " + STRAGGLER_LIMIT,
+        "cluster.unreachable-grace-seconds = 60", "metrics.port = 0", "metrics.targets-dir = \"" + targets + "\"");
+    AtomicReference<LocalWorkers> processes = new AtomicReference<>();
+    AtomicLong frozenPid = new AtomicLong();
+    Map<String, Integer> misses = new ConcurrentHashMap<>();
+    Map<String, String> lost = new ConcurrentHashMap<>();
+    List<String> scrapes = new CopyOnWriteArrayList<>(); // the coordinator's /metrics before the freeze and after
+    RunSpec.Listener listener = new RunSpec.Listener() {
+      @Override
+      public void onStep(ObjectNode metrics, long total) {
+        long step = metrics.get("step").asLong();
+        if (step == FREEZE_AFTER && frozenPid.get() == 0) {
+          scrapes.add(scrapeCoordinator(targets));
+          frozenPid.set(processes.get().pids().get(1));
+          signal("STOP", frozenPid.get());
+        } else if (!lost.isEmpty() && scrapes.size() == 1) {
+          scrapes.add(scrapeCoordinator(targets));
+          thaw(frozenPid.get());
+        }
+      }
+
+      @Override
+      public void onStraggler(String workerId, long step, int count) {
+        misses.put(workerId, count);
+      }
+
+      @Override
+      public void onWorkerLost(String workerId, String reason) {
+        lost.put(workerId, reason);
+      }
+    };
+    ObjectNode last;
+    try {
+      last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"), listener,
+          false, processes::set);
+    } finally {
+      if (frozenPid.get() != 0) thaw(frozenPid.get());
+    }
+
+    assertEquals(1, lost.size(), "one worker lost: " + lost);
+    String victim = lost.keySet().iterator().next();
+    assertEquals(ClusterMetrics.STRAGGLER, lost.get(victim), "lost as a straggler, not as unreachable");
+    assertEquals(STRAGGLER_LIMIT, misses.get(victim), "misses by worker: " + misses);
+    misses.forEach((id, n) -> assertTrue(id.equals(victim) || n < STRAGGLER_LIMIT,
+        "the worker waiting for the frozen one was not blamed: " + misses));
+    assertEquals(2, scrapes.size(), "scraped before the freeze and after the loss");
+    assertEquals(1.0, sample(scrapes.get(1), LOST_AS_STRAGGLER) - sample(scrapes.get(0), LOST_AS_STRAGGLER));
+    assertEquals(STRAGGLER_LIMIT, sample(scrapes.get(1),
+        "cohort_cluster_straggler_misses_total{worker=\"" + victim + "\"}"));
+    assertEquals(1, last.get("workers").size(), "the last steps ran on the worker left");
+    List<JsonNode> lines = metrics(name);
+    assertEquals(STEPS, lines.size(), "one metrics line per step, redone steps replaced");
+    for (int step = 0; step < STEPS; step++) {
+      double expected = uninterrupted.get(step).get("loss").asDouble();
+      assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+  }
+
+  private static final int FREEZE_AFTER = 4;
+  private static final int STRAGGLER_LIMIT = 2;
+  private static final String LOST_AS_STRAGGLER = "cohort_cluster_workers_lost_total{reason=\"straggler\"}";
+
+  /** The coordinator's /metrics, found through the targets file it announced itself in. */
+  private static String scrapeCoordinator(Path targets) {
+    try (Stream<Path> files = Files.list(targets)) {
+      Path file = files.filter(f -> f.getFileName().toString().startsWith("coordinator-")).findFirst().orElseThrow();
+      String endpoint = new ObjectMapper().readTree(file.toFile()).get(0).get("targets").get(0).asText();
+      return Exposition.scrape(endpoint).text();
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException("cannot scrape the coordinator announced in " + targets, e);
+    }
+  }
+
+  /** The value of one sample (name and labels exactly as exposed) in an exposition; 0 when absent. */
+  private static double sample(String exposition, String series) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+    }
+    return 0;
+  }
+
+  /** Sends SIGCONT, then kills the process (SIGKILL) and waits for it, bounded: a frozen JVM must not outlive us. */
+  private static void thaw(long pid) {
+    ProcessHandle.of(pid).ifPresent(process -> {
+      signal("CONT", pid);
+      process.destroyForcibly();
+      process.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+    });
+  }
+
+  private static void signal(String signal, long pid) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+      }
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
     }
   }
 
