@@ -20,6 +20,7 @@ import dev.cohort.protocol.CoordinatorProtocol.Pong;
 import dev.cohort.protocol.CoordinatorProtocol.Progress;
 import dev.cohort.protocol.CoordinatorProtocol.Ready;
 import dev.cohort.protocol.CoordinatorProtocol.Restored;
+import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.CoordinatorProtocol.WorkerList;
@@ -65,7 +66,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * ShardedCheckpoints}). A worker that becomes unreachable or leaves is downed; the placement is replanned on the
  * workers left (after waiting up to cluster.replacement-wait-seconds for a replacement), every worker reloads the
  * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
- * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run.
+ * checkpoint. A checkpoint that cannot be written is abandoned and training goes on, up to
+ * checkpoint.max-consecutive-failures in a row. A worker that reports a failure, or a phase unanswered past the step
+ * timeout, ends the run.
  */
 public final class Coordinator {
   private Coordinator() {}
@@ -374,20 +377,28 @@ public final class Coordinator {
       run.listener().onStep(line, train.steps());
       long done = state.step() + 1;
       boolean checkpoint = checkpoints.due(done);
-      try {
-        if (checkpoint) saveShards(state, done);
-      } catch (java.io.UncheckedIOException e) {
-        return fail(live, state, "cannot start the checkpoint of step " + done + ": " + e.getCause());
+      if (checkpoint) {
+        Optional<ShardedCheckpoints.Failure> failure = saveShards(state, done);
+        if (failure.isPresent() && failure.get().fatal()) return fail(live, state, failure.get().reason());
       }
       if (done >= train.steps() || (checkpoint && canGrow(live, state))) return drain(live, state);
       return startStep(live, state, done);
     }
 
-    /** Every worker snapshots its tensors before its next step and writes them in the background. */
-    private void saveShards(RunState state, long done) {
-      String dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+    /**
+     * Every worker snapshots its tensors before its next step and writes them in the background. The failure when
+     * the checkpoint's staging directory cannot be made (then nothing is asked of the workers).
+     */
+    private Optional<ShardedCheckpoints.Failure> saveShards(RunState state, long done) {
+      String dir;
+      try {
+        dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+      } catch (java.io.UncheckedIOException e) {
+        return Optional.of(checkpoints.failed(done, "its staging directory cannot be made: " + e.getCause()));
+      }
       state.workers().values().forEach(w -> w.tell(new WorkerProtocol.SaveShard(state.run().runId(),
           state.placement().epoch(), done, dir)));
+      return Optional.empty();
     }
 
     /** Whether workers beyond the current placement's are available, and the configured layout can use them. */
@@ -444,9 +455,19 @@ public final class Coordinator {
             if (!state.run().runId().equals(shard.runId())) return stray(shard);
             try {
               checkpoints.onShard(shard);
+            } catch (java.io.UncheckedIOException e) {
+              ShardedCheckpoints.Failure failure = checkpoints.failed(shard.step(), e.getMessage() + ": " + e.getCause());
+              if (failure.fatal()) return fail(live, state, failure.reason());
             } catch (RuntimeException e) {
               return fail(live, state, "checkpoint of step " + shard.step() + " cannot be committed: " + e);
             }
+            boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
+            return drained ? drained(live, state) : Behaviors.same();
+          })
+          .onMessage(ShardFailed.class, failed -> {
+            if (!state.run().runId().equals(failed.runId())) return stray(failed);
+            Optional<ShardedCheckpoints.Failure> failure = checkpoints.onShardFailed(failed);
+            if (failure.isPresent() && failure.get().fatal()) return fail(live, state, failure.get().reason());
             boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
             return drained ? drained(live, state) : Behaviors.same();
           })
@@ -573,6 +594,7 @@ public final class Coordinator {
           .onMessage(StragglerVerdict.class, late -> Behaviors.same())
           .onMessage(Progress.class, progress -> Behaviors.same())
           .onMessage(ShardSaved.class, this::stray)
+          .onMessage(ShardFailed.class, this::stray)
           .onMessage(Restored.class, this::stray);
     }
 

@@ -201,8 +201,15 @@ public final class Worker {
         })
         .onMessage(ShardDone.class, done -> {
           SaveShard r = done.request();
-          coordinator.tell(done.error() == null ? done.saved()
-              : failed(context, run, workerId, "checkpoint shard of step " + r.step(), done.error()));
+          if (done.error() == null) {
+            coordinator.tell(done.saved());
+          } else {
+            // Not a failure of the run: the coordinator abandons this checkpoint and training goes on.
+            Throwable cause = rootCause(done.error());
+            context.getLog().error("checkpoint shard of step {} not written", r.step(), cause);
+            coordinator.tell(new CoordinatorProtocol.ShardFailed(r.runId(), r.epoch(), r.step(), workerId,
+                cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+          }
           return Behaviors.same();
         })
         .onMessage(Restore.class, request -> {
