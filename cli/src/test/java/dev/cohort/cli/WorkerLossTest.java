@@ -3,8 +3,6 @@ package dev.cohort.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cohort.cli.observe.Exposition;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +42,9 @@ class WorkerLossTest {
   private static final int CHECKPOINT_EVERY = 3;
   private static final double RELATIVE = 1e-4;
   private static final long SEED = 20261123L;
+  private static final int FREEZE_AFTER = 4;
+  private static final int STRAGGLER_LIMIT = 2;
+  private static final String LOST_AS_STRAGGLER = "cohort_cluster_workers_lost_total{reason=\"straggler\"}";
   @TempDir static Path dir;
   private static List<JsonNode> uninterrupted;
 
@@ -231,12 +231,12 @@ class WorkerLossTest {
       public void onStep(ObjectNode metrics, long total) {
         long step = metrics.get("step").asLong();
         if (step == FREEZE_AFTER && frozenPid.get() == 0) {
-          scrapes.add(scrapeCoordinator(targets));
+          scrapes.add(CoordinatorScrape.of(targets));
           frozenPid.set(processes.get().pids().get(1));
-          signal("STOP", frozenPid.get());
+          WorkerSignals.freeze(frozenPid.get());
         } else if (!lost.isEmpty() && scrapes.size() == 1) {
-          scrapes.add(scrapeCoordinator(targets));
-          thaw(frozenPid.get());
+          scrapes.add(CoordinatorScrape.of(targets));
+          WorkerSignals.thawAndKill(frozenPid.get());
         }
       }
 
@@ -255,7 +255,7 @@ class WorkerLossTest {
       last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"), listener,
           false, processes::set);
     } finally {
-      if (frozenPid.get() != 0) thaw(frozenPid.get());
+      if (frozenPid.get() != 0) WorkerSignals.thawAndKill(frozenPid.get());
     }
 
     assertEquals(1, lost.size(), "one worker lost: " + lost);
@@ -265,8 +265,9 @@ class WorkerLossTest {
     misses.forEach((id, n) -> assertTrue(id.equals(victim) || n < STRAGGLER_LIMIT,
         "the worker waiting for the frozen one was not blamed: " + misses));
     assertEquals(2, scrapes.size(), "scraped before the freeze and after the loss");
-    assertEquals(1.0, sample(scrapes.get(1), LOST_AS_STRAGGLER) - sample(scrapes.get(0), LOST_AS_STRAGGLER));
-    assertEquals(STRAGGLER_LIMIT, sample(scrapes.get(1),
+    assertEquals(1.0, CoordinatorScrape.sample(scrapes.get(1), LOST_AS_STRAGGLER)
+        - CoordinatorScrape.sample(scrapes.get(0), LOST_AS_STRAGGLER));
+    assertEquals(STRAGGLER_LIMIT, CoordinatorScrape.sample(scrapes.get(1),
         "cohort_cluster_straggler_misses_total{worker=\"" + victim + "\"}"));
     assertEquals(1, last.get("workers").size(), "the last steps ran on the worker left");
     List<JsonNode> lines = metrics(name);
@@ -274,49 +275,6 @@ class WorkerLossTest {
     for (int step = 0; step < STEPS; step++) {
       double expected = uninterrupted.get(step).get("loss").asDouble();
       assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
-    }
-  }
-
-  private static final int FREEZE_AFTER = 4;
-  private static final int STRAGGLER_LIMIT = 2;
-  private static final String LOST_AS_STRAGGLER = "cohort_cluster_workers_lost_total{reason=\"straggler\"}";
-
-  /** The coordinator's /metrics, found through the targets file it announced itself in. */
-  private static String scrapeCoordinator(Path targets) {
-    try (Stream<Path> files = Files.list(targets)) {
-      Path file = files.filter(f -> f.getFileName().toString().startsWith("coordinator-")).findFirst().orElseThrow();
-      String endpoint = new ObjectMapper().readTree(file.toFile()).get(0).get("targets").get(0).asText();
-      return Exposition.scrape(endpoint).text();
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException("cannot scrape the coordinator announced in " + targets, e);
-    }
-  }
-
-  /** The value of one sample (name and labels exactly as exposed) in an exposition; 0 when absent. */
-  private static double sample(String exposition, String series) {
-    for (String line : exposition.split("\n")) {
-      if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
-    }
-    return 0;
-  }
-
-  /** Sends SIGCONT, then kills the process (SIGKILL) and waits for it, bounded: a frozen JVM must not outlive us. */
-  private static void thaw(long pid) {
-    ProcessHandle.of(pid).ifPresent(process -> {
-      signal("CONT", pid);
-      process.destroyForcibly();
-      process.onExit().orTimeout(10, TimeUnit.SECONDS).join();
-    });
-  }
-
-  private static void signal(String signal, long pid) {
-    try {
-      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
-      }
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
     }
   }
 
