@@ -146,7 +146,7 @@ class CheckpointFailureTest {
     ObjectNode last = runWithFullDisk(name, Set.of(4L), scrapes);
 
     assertEquals(STEPS - 1, last.get("step").asLong(), "the run finished");
-    assertEquals(MetricsLines.of(dir.resolve("runs"), name).size(), STEPS);
+    assertEquals(STEPS, MetricsLines.of(dir.resolve("runs"), name).size(), "one metrics line per step");
     assertEquals(List.of(CheckpointStore.dirName(2), CheckpointStore.dirName(6), CheckpointStore.dirName(8)),
         entries(checkpoints(name)), "step 4 skipped, nothing of it left; the next ones committed");
     List<String> errors = errors();
