@@ -54,7 +54,8 @@ class WorkerLossTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
         "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
         "checkpoint.every = " + CHECKPOINT_EVERY, "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
-        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3"));
+        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3",
+        "metrics.port = 0")); // 9400 may be taken by another run on the machine
     overrides.addAll(List.of(more));
     return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
   }
@@ -220,7 +221,7 @@ class WorkerLossTest {
     Path targets = dir.resolve("targets-" + name);
     Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = false",
         "cluster.straggler-seconds = 1", "cluster.straggler-limit = " + STRAGGLER_LIMIT,
-        "cluster.unreachable-grace-seconds = 60", "metrics.port = 0", "metrics.targets-dir = \"" + targets + "\"");
+        "cluster.unreachable-grace-seconds = 60", "metrics.targets-dir = \"" + targets + "\"");
     AtomicReference<LocalWorkers> processes = new AtomicReference<>();
     AtomicLong frozenPid = new AtomicLong();
     Map<String, Integer> misses = new ConcurrentHashMap<>();

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.cluster.NodeRole;
-import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ParallelConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
@@ -456,7 +456,8 @@ public final class Coordinator {
             try {
               checkpoints.onShard(shard);
             } catch (java.io.UncheckedIOException e) {
-              ShardedCheckpoints.Failure failure = checkpoints.failed(shard.step(), e.getMessage() + ": " + e.getCause());
+              ShardedCheckpoints.Failure failure =
+                  checkpoints.failed(shard.step(), e.getMessage() + ": " + e.getCause());
               if (failure.fatal()) return fail(live, state, failure.reason());
             } catch (RuntimeException e) {
               return fail(live, state, "checkpoint of step " + shard.step() + " cannot be committed: " + e);
