@@ -3,19 +3,24 @@ package dev.cohort.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
+import dev.cohort.coordinator.RunSpec;
+import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,13 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
  * Chaos: a worker JVM is killed with SIGKILL after a random (seeded) step of a data-parallel run. The run finishes,
  * every step's loss equals the uninterrupted run's, and the work redone after the kill starts at the last checkpoint
  * committed by then. Once on the one worker left, once on a replacement JVM that LocalRun starts, once killing
- * twice in one run.
+ * twice in one run. And a worker JVM frozen with SIGSTOP: the coordinator counts its missed step deadlines and
+ * drops it as a straggler, the run goes on alone with the same losses.
  */
 class WorkerLossTest {
   private static final int STEPS = 12;
   private static final int CHECKPOINT_EVERY = 3;
   private static final double RELATIVE = 1e-4;
   private static final long SEED = 20261123L;
+  private static final int FREEZE_AFTER = 4;
+  private static final int STRAGGLER_LIMIT = 2;
+  private static final String LOST_AS_STRAGGLER = "cohort_cluster_workers_lost_total{reason=\"straggler\"}";
   @TempDir static Path dir;
   private static List<JsonNode> uninterrupted;
 
@@ -45,7 +54,8 @@ class WorkerLossTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
         "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
         "checkpoint.every = " + CHECKPOINT_EVERY, "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
-        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3"));
+        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3",
+        "metrics.port = 0")); // 9400 may be taken by another run on the machine
     overrides.addAll(List.of(more));
     return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
   }
@@ -192,6 +202,77 @@ class WorkerLossTest {
     assertEquals(2, last.get("workers").size(), "the replacement was taken in: " + workersPerStep);
     assertTrue(workersPerStep.contains(1), "some steps ran on one worker: " + workersPerStep);
     List<JsonNode> lines = metrics(name);
+    for (int step = 0; step < STEPS; step++) {
+      double expected = uninterrupted.get(step).get("loss").asDouble();
+      assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);
+    }
+  }
+
+  /**
+   * A worker JVM frozen with SIGSTOP after step {@value #FREEZE_AFTER}: its peer waits for it in the all-reduce (and
+   * says so when probed), the frozen one answers nothing, so only it misses the 1 s deadlines; at the second miss it
+   * is lost as a straggler, about 3 s after the freeze, before the split-brain resolver would remove it as
+   * unreachable (5-6 s) and long before cluster.unreachable-grace-seconds. The coordinator's /metrics counts both.
+   */
+  @Test
+  @Timeout(110)
+  void aFrozenWorkerIsDroppedAsAStragglerAndTheRunGoesOnWithTheSameLosses() throws Exception {
+    String name = "frozen";
+    Path targets = dir.resolve("targets-" + name);
+    Config config = config(name, "parallel.dp = 2", "cluster.restart-lost-workers = false",
+        "cluster.straggler-seconds = 1", "cluster.straggler-limit = " + STRAGGLER_LIMIT,
+        "cluster.unreachable-grace-seconds = 60", "metrics.targets-dir = \"" + targets + "\"");
+    AtomicReference<LocalWorkers> processes = new AtomicReference<>();
+    AtomicLong frozenPid = new AtomicLong();
+    Map<String, Integer> misses = new ConcurrentHashMap<>();
+    Map<String, String> lost = new ConcurrentHashMap<>();
+    List<String> scrapes = new CopyOnWriteArrayList<>(); // the coordinator's /metrics before the freeze and after
+    RunSpec.Listener listener = new RunSpec.Listener() {
+      @Override
+      public void onStep(ObjectNode metrics, long total) {
+        long step = metrics.get("step").asLong();
+        if (step == FREEZE_AFTER && frozenPid.get() == 0) {
+          scrapes.add(CoordinatorScrape.of(targets));
+          frozenPid.set(processes.get().pids().get(1));
+          WorkerSignals.freeze(frozenPid.get());
+        } else if (!lost.isEmpty() && scrapes.size() == 1) {
+          scrapes.add(CoordinatorScrape.of(targets));
+          WorkerSignals.thawAndKill(frozenPid.get());
+        }
+      }
+
+      @Override
+      public void onStraggler(String workerId, long step, int count) {
+        misses.put(workerId, count);
+      }
+
+      @Override
+      public void onWorkerLost(String workerId, String reason) {
+        lost.put(workerId, reason);
+      }
+    };
+    ObjectNode last;
+    try {
+      last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"), listener,
+          false, processes::set);
+    } finally {
+      if (frozenPid.get() != 0) WorkerSignals.thawAndKill(frozenPid.get());
+    }
+
+    assertEquals(1, lost.size(), "one worker lost: " + lost);
+    String victim = lost.keySet().iterator().next();
+    assertEquals(ClusterMetrics.STRAGGLER, lost.get(victim), "lost as a straggler, not as unreachable");
+    assertEquals(STRAGGLER_LIMIT, misses.get(victim), "misses by worker: " + misses);
+    misses.forEach((id, n) -> assertTrue(id.equals(victim) || n < STRAGGLER_LIMIT,
+        "the worker waiting for the frozen one was not blamed: " + misses));
+    assertEquals(2, scrapes.size(), "scraped before the freeze and after the loss");
+    assertEquals(1.0, CoordinatorScrape.sample(scrapes.get(1), LOST_AS_STRAGGLER)
+        - CoordinatorScrape.sample(scrapes.get(0), LOST_AS_STRAGGLER));
+    assertEquals(STRAGGLER_LIMIT, CoordinatorScrape.sample(scrapes.get(1),
+        "cohort_cluster_straggler_misses_total{worker=\"" + victim + "\"}"));
+    assertEquals(1, last.get("workers").size(), "the last steps ran on the worker left");
+    List<JsonNode> lines = metrics(name);
+    assertEquals(STEPS, lines.size(), "one metrics line per step, redone steps replaced");
     for (int step = 0; step < STEPS; step++) {
       double expected = uninterrupted.get(step).get("loss").asDouble();
       assertEquals(expected, lines.get(step).get("loss").asDouble(), RELATIVE * expected, name + ": step " + step);

@@ -7,6 +7,7 @@ import dev.cohort.cluster.NodeRole;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ParallelConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
@@ -16,8 +17,10 @@ import dev.cohort.protocol.CoordinatorProtocol.Gradients;
 import dev.cohort.protocol.CoordinatorProtocol.Internal;
 import dev.cohort.protocol.CoordinatorProtocol.ListWorkers;
 import dev.cohort.protocol.CoordinatorProtocol.Pong;
+import dev.cohort.protocol.CoordinatorProtocol.Progress;
 import dev.cohort.protocol.CoordinatorProtocol.Ready;
 import dev.cohort.protocol.CoordinatorProtocol.Restored;
+import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.CoordinatorProtocol.WorkerList;
@@ -63,7 +66,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * ShardedCheckpoints}). A worker that becomes unreachable or leaves is downed; the placement is replanned on the
  * workers left (after waiting up to cluster.replacement-wait-seconds for a replacement), every worker reloads the
  * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
- * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run.
+ * checkpoint. A checkpoint that cannot be written is abandoned and training goes on, up to
+ * checkpoint.max-consecutive-failures in a row. A worker that reports a failure, or a phase unanswered past the step
+ * timeout, ends the run.
  */
 public final class Coordinator {
   private Coordinator() {}
@@ -83,8 +88,17 @@ public final class Coordinator {
 
   private record ReplacementTimeout(long epoch) implements Internal {}
 
-  /** The straggler deadline of a step's phase passed. */
+  /** The straggler deadline of a step's phase passed: the late workers are asked whether they wait on a peer. */
   private record StragglerDeadline(long step, RunState.Phase phase) implements Internal {}
+
+  /** The late workers had {@link #PROBE_ANSWER} to say they wait on a peer: the others missed the deadline. */
+  private record StragglerVerdict(long step, RunState.Phase phase) implements Internal {}
+
+  /**
+   * How long a late worker has to answer a Probe. Its actor answers in milliseconds even while its engine computes;
+   * a frozen or hung process never does, and is then blamed, as it should be.
+   */
+  private static final Duration PROBE_ANSWER = Duration.ofMillis(500);
 
   /** A worker has stayed unreachable for cluster.unreachable-grace-seconds. */
   private record StillUnreachable(org.apache.pekko.actor.Address address) implements Internal {}
@@ -134,6 +148,10 @@ public final class Coordinator {
     /** Workers found unreachable and downed: never placed again, even while the receptionist still lists them. */
     private final Set<String> downed = new HashSet<>();
     private Stragglers stragglers;
+    /** Late workers of the current phase that said they wait on a peer since the last straggler deadline. */
+    private final Set<String> waitingOnPeer = new HashSet<>();
+    /** The current placement's first step: it warms up (JIT, native memory, connections), so it has no deadline. */
+    private long placementFirstStep;
     /** When the last worker loss was noticed (System.nanoTime), until training is going again; 0 otherwise. */
     private long lostAtNanos;
     /** The data addresses the current placement's workers sent with Ready, by worker id. */
@@ -269,6 +287,7 @@ public final class Coordinator {
       if (metrics != null) metrics.close();
       metrics = new MetricsLog(run.directory().metrics(), firstStep); // drops lines of steps to be done again
       restoreFrom = from;
+      placementFirstStep = firstStep;
       RunState state = RunState.assigning(run, placement, assigned, firstStep);
       armTimer(state);
       return assigning(workers, state);
@@ -300,8 +319,10 @@ public final class Coordinator {
     }
 
     private Behavior<Command> recover(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state,
-        Set<String> lost) {
-      context.getLog().warn("lost worker(s) {} during step {} ({}): recovering", lost, state.step(), state.phase());
+        Set<String> lost, String reason) {
+      context.getLog().warn("lost worker(s) {} ({}) during step {} ({}): recovering", lost, reason, state.step(),
+          state.phase());
+      lost.forEach(id -> state.run().listener().onWorkerLost(id, reason));
       timers.cancel("phase");
       timers.cancel("straggler");
       if (lostAtNanos == 0) lostAtNanos = System.nanoTime();
@@ -356,20 +377,28 @@ public final class Coordinator {
       run.listener().onStep(line, train.steps());
       long done = state.step() + 1;
       boolean checkpoint = checkpoints.due(done);
-      try {
-        if (checkpoint) saveShards(state, done);
-      } catch (java.io.UncheckedIOException e) {
-        return fail(live, state, "cannot start the checkpoint of step " + done + ": " + e.getCause());
+      if (checkpoint) {
+        Optional<ShardedCheckpoints.Failure> failure = saveShards(state, done);
+        if (failure.isPresent() && failure.get().fatal()) return fail(live, state, failure.get().reason());
       }
       if (done >= train.steps() || (checkpoint && canGrow(live, state))) return drain(live, state);
       return startStep(live, state, done);
     }
 
-    /** Every worker snapshots its tensors before its next step and writes them in the background. */
-    private void saveShards(RunState state, long done) {
-      String dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+    /**
+     * Every worker snapshots its tensors before its next step and writes them in the background. The failure when
+     * the checkpoint's staging directory cannot be made (then nothing is asked of the workers).
+     */
+    private Optional<ShardedCheckpoints.Failure> saveShards(RunState state, long done) {
+      String dir;
+      try {
+        dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+      } catch (java.io.UncheckedIOException e) {
+        return Optional.of(checkpoints.failed(done, "its staging directory cannot be made: " + e.getCause()));
+      }
       state.workers().values().forEach(w -> w.tell(new WorkerProtocol.SaveShard(state.run().runId(),
           state.placement().epoch(), done, dir)));
+      return Optional.empty();
     }
 
     /** Whether workers beyond the current placement's are available, and the configured layout can use them. */
@@ -408,7 +437,7 @@ public final class Coordinator {
                 .map(m -> m.address().toString()).collect(Collectors.toSet());
             Set<String> lost = state.workers().keySet().stream()
                 .filter(id -> !now.containsKey(id) && !unreachable.contains(id)).collect(Collectors.toSet());
-            if (!lost.isEmpty()) return recover(now, state, lost);
+            if (!lost.isEmpty()) return recover(now, state, lost, ClusterMetrics.UNREACHABLE);
             return state.phase() == RunState.Phase.DRAINING ? running(now, state).build() : sameState(now, state);
           })
           .onMessage(ReachabilityChanged.class, changed -> {
@@ -420,21 +449,40 @@ public final class Coordinator {
             if (!state.workers().containsKey(address)) return Behaviors.same();
             // Down it rather than wait for the split-brain resolver: it cannot rejoin under this identity.
             Cluster.get(context.getSystem()).manager().tell(new Down(still.address()));
-            return recover(live, state, Set.of(address));
+            return recover(live, state, Set.of(address), ClusterMetrics.UNREACHABLE);
           })
           .onMessage(ShardSaved.class, shard -> {
             if (!state.run().runId().equals(shard.runId())) return stray(shard);
             try {
               checkpoints.onShard(shard);
+            } catch (java.io.UncheckedIOException e) {
+              ShardedCheckpoints.Failure failure =
+                  checkpoints.failed(shard.step(), e.getMessage() + ": " + e.getCause());
+              if (failure.fatal()) return fail(live, state, failure.reason());
             } catch (RuntimeException e) {
               return fail(live, state, "checkpoint of step " + shard.step() + " cannot be committed: " + e);
             }
             boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
             return drained ? drained(live, state) : Behaviors.same();
           })
+          .onMessage(ShardFailed.class, failed -> {
+            if (!state.run().runId().equals(failed.runId())) return stray(failed);
+            Optional<ShardedCheckpoints.Failure> failure = checkpoints.onShardFailed(failed);
+            if (failure.isPresent() && failure.get().fatal()) return fail(live, state, failure.get().reason());
+            boolean drained = state.phase() == RunState.Phase.DRAINING && checkpoints.idle();
+            return drained ? drained(live, state) : Behaviors.same();
+          })
           .onMessage(Failed.class, f -> state.run().runId().equals(f.runId()) && f.epoch() == state.placement().epoch()
               ? fail(live, state, "worker " + f.workerId() + " failed: " + f.error()) : stray(f))
           .onMessage(StragglerDeadline.class, d -> d.step() == state.step() && d.phase() == state.phase()
+              ? probeLate(state) : Behaviors.same())
+          .onMessage(Progress.class, p -> {
+            boolean current = state.run().runId().equals(p.runId()) && p.epoch() == state.placement().epoch()
+                && p.step() == state.step();
+            if (current && p.waitingOnPeer()) waitingOnPeer.add(p.workerId());
+            return Behaviors.same();
+          })
+          .onMessage(StragglerVerdict.class, v -> v.step() == state.step() && v.phase() == state.phase()
               ? stragglersFound(live, state) : Behaviors.same())
           .onMessage(PhaseTimeout.class, t -> t.step() == state.step() && t.phase() == state.phase()
               ? fail(live, state, "step " + t.step() + " (" + t.phase() + "): no answer within "
@@ -443,22 +491,47 @@ public final class Coordinator {
               : Behaviors.same());
     }
 
-    /** The phase's straggler deadline passed: log who is late; those over the limit are lost. */
+    /**
+     * The phase's straggler deadline passed: ask the late workers whether they wait on a peer. In a data-parallel
+     * all-reduce or a pipeline every worker waits for the slow one, so lateness alone does not say who is slow.
+     */
+    private Behavior<Command> probeLate(RunState state) {
+      waitingOnPeer.clear();
+      late(state).forEach(id -> state.workers().get(id).tell(
+          new WorkerProtocol.Probe(state.run().runId(), state.placement().epoch(), state.step())));
+      timers.startSingleTimer("straggler", new StragglerVerdict(state.step(), state.phase()), PROBE_ANSWER);
+      return Behaviors.same();
+    }
+
+    /**
+     * The late workers that did not say they wait on a peer missed the deadline: logged and counted; those over the
+     * limit are lost. Otherwise the deadline is armed again, so a hung worker keeps missing until the limit.
+     */
     private Behavior<Command> stragglersFound(Map<String, ActorRef<WorkerProtocol.Command>> live, RunState state) {
-      Set<String> late = state.workers().keySet().stream().filter(id -> !state.answered().contains(id))
-          .collect(Collectors.toCollection(java.util.TreeSet::new));
-      stragglers = stragglers.missed(late);
-      for (String id : late) {
+      Set<String> slow = late(state);
+      slow.removeAll(waitingOnPeer);
+      stragglers = stragglers.missed(slow);
+      for (String id : slow) {
         context.getLog().warn("straggler: {} missed the {} s deadline of step {} ({}), {} of {} allowed", id,
             state.run().config().cluster().stragglerSeconds(), state.step(), state.phase(), stragglers.missesOf(id),
             stragglers.limit());
+        state.run().listener().onStraggler(id, state.step(), stragglers.missesOf(id));
       }
       Set<String> lost = stragglers.overLimit();
-      lost.retainAll(late);
-      if (lost.isEmpty()) return sameState(live, state);
+      lost.retainAll(slow);
+      if (lost.isEmpty()) {
+        armStragglerDeadline(state);
+        return sameState(live, state);
+      }
       lost.forEach(id -> Cluster.get(context.getSystem()).manager().tell(new Down(state.workers().get(id).path()
           .address())));
-      return recover(live, state, lost);
+      return recover(live, state, lost, ClusterMetrics.STRAGGLER);
+    }
+
+    /** The placement's workers that have not answered the current phase. */
+    private static Set<String> late(RunState state) {
+      return state.workers().keySet().stream().filter(id -> !state.answered().contains(id))
+          .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 
     /** The behaviour of {@code state}'s phase, with the worker map updated. */
@@ -519,7 +592,10 @@ public final class Coordinator {
           .onMessage(ReachabilityChanged.class, this::logReachability)
           .onMessage(StillUnreachable.class, still -> Behaviors.same())
           .onMessage(StragglerDeadline.class, late -> Behaviors.same())
+          .onMessage(StragglerVerdict.class, late -> Behaviors.same())
+          .onMessage(Progress.class, progress -> Behaviors.same())
           .onMessage(ShardSaved.class, this::stray)
+          .onMessage(ShardFailed.class, this::stray)
           .onMessage(Restored.class, this::stray);
     }
 
@@ -550,14 +626,19 @@ public final class Coordinator {
     }
 
     private void armTimer(RunState state) {
+      armStragglerDeadline(state);
+      timers.startSingleTimer("phase", new PhaseTimeout(state.step(), state.phase()),
+          Duration.ofSeconds(state.run().config().cluster().stepTimeoutSeconds()));
+    }
+
+    /** The straggler deadline of a step's phase (not of the placement's first step, which warms up). */
+    private void armStragglerDeadline(RunState state) {
       int straggler = state.run().config().cluster().stragglerSeconds();
       boolean stepPhase = state.phase() == RunState.Phase.GRADIENTS || state.phase() == RunState.Phase.UPDATES;
-      if (straggler > 0 && stepPhase) {
+      if (straggler > 0 && stepPhase && state.step() > placementFirstStep) {
         timers.startSingleTimer("straggler", new StragglerDeadline(state.step(), state.phase()),
             Duration.ofSeconds(straggler));
       }
-      timers.startSingleTimer("phase", new PhaseTimeout(state.step(), state.phase()),
-          Duration.ofSeconds(state.run().config().cluster().stepTimeoutSeconds()));
     }
 
     private <T> Behavior<Command> stray(T message) {

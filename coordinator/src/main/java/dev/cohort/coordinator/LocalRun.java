@@ -106,6 +106,16 @@ public final class LocalRun {
       }
 
       @Override
+      public void onStraggler(String workerId, long step, int misses) {
+        progress.onStraggler(workerId, step, misses);
+      }
+
+      @Override
+      public void onWorkerLost(String workerId, String reason) {
+        progress.onWorkerLost(workerId, reason);
+      }
+
+      @Override
       public void onFinished() {
         done.complete(last.get());
       }

@@ -39,6 +39,12 @@ public record RunSpec(String runId, CohortConfig config, String configHocon, Run
     /** The run was placed on its workers: at the start, and again on every recovery. */
     default void onPlacement(Placement placement) {}
 
+    /** {@code workerId}, still computing, missed a deadline of {@code step}: its {@code misses}-th in the run. */
+    default void onStraggler(String workerId, long step, int misses) {}
+
+    /** The run gave up on {@code workerId}: "unreachable" (gone from the cluster) or "straggler" (too slow). */
+    default void onWorkerLost(String workerId, String reason) {}
+
     default void onFinished() {}
 
     default void onFailed(String reason) {}

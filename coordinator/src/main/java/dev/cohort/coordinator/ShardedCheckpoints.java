@@ -7,7 +7,9 @@ import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.metrics.CheckpointMetrics;
 import dev.cohort.placement.Placement;
+import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.worker.train.TrainerCheckpoints;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * directory every worker writes its shard into), collects each worker's report that its shard is durable, and only
  * then commits the manifest (step, placement, data position, every shard file with size and SHA-256): the rename that
  * makes the checkpoint visible happens once, here, so a crash at any point leaves the previous complete checkpoint.
- * Several checkpoints may be pending at once when writing is slower than the interval. Not thread-safe: the
+ * Several checkpoints may be pending at once when writing is slower than the interval. A checkpoint that cannot be
+ * written (a worker's shard, or its staging directory) is abandoned, its staging directory deleted, and training goes
+ * on; checkpoint.max-consecutive-failures in a row, or a failed final checkpoint, end the run. Not thread-safe: the
  * coordinator's actor owns it.
  */
 final class ShardedCheckpoints implements AutoCloseable {
@@ -43,6 +47,15 @@ final class ShardedCheckpoints implements AutoCloseable {
   private final CheckpointStore store;
   private final CohortConfig config;
   private final Map<Long, Saving> saving = new TreeMap<>();
+  private int consecutiveFailures;
+
+  /**
+   * A checkpoint that could not be written.
+   *
+   * @param fatal whether the run must end: the limit of failures in a row reached, or the run's final checkpoint
+   * @param reason for the run's failure, when fatal
+   */
+  record Failure(long step, boolean fatal, String reason) {}
 
   ShardedCheckpoints(Path dir, CohortConfig config) {
     try {
@@ -84,6 +97,37 @@ final class ShardedCheckpoints implements AutoCloseable {
     return Optional.of(commit(shard.step(), s));
   }
 
+  /** A worker could not write its shard: abandons that checkpoint. Empty when it was not (or no longer) pending. */
+  Optional<Failure> onShardFailed(ShardFailed failed) {
+    Saving s = saving.get(failed.step());
+    if (s == null || s.placement().epoch() != failed.epoch() || !s.workers().contains(failed.workerId())) {
+      log.info("ignored shard failure of step {} epoch {} from {}: no such pending checkpoint", failed.step(),
+          failed.epoch(), failed.workerId());
+      return Optional.empty();
+    }
+    saving.remove(failed.step());
+    closeQuietly(s.pending()); // deletes what any worker wrote of it; a leftover goes with the next commit's pruning
+    return Optional.of(failed(failed.step(), "worker " + failed.workerId() + " could not write its shard: "
+        + failed.error()));
+  }
+
+  /** Counts a checkpoint of {@code step} that could not be written for {@code cause}, in one log line. */
+  Failure failed(long step, String cause) {
+    consecutiveFailures++;
+    CheckpointMetrics.failed();
+    int allowed = config.checkpoint().maxConsecutiveFailures();
+    log.error("checkpoint step {} abandoned: {} ({} of {} allowed failures in a row)", step, cause,
+        consecutiveFailures, allowed);
+    if (step == config.train().steps()) {
+      return new Failure(step, true, "the final checkpoint, step " + step + ", could not be written: " + cause);
+    }
+    if (consecutiveFailures >= allowed) {
+      return new Failure(step, true, consecutiveFailures + " checkpoints in a row could not be written "
+          + "(checkpoint.max-consecutive-failures), the last, step " + step + ": " + cause);
+    }
+    return new Failure(step, false, "");
+  }
+
   private Checkpoint commit(long step, Saving s) {
     List<ManifestFile> files = new ArrayList<>();
     long optimizerSteps = -1;
@@ -97,10 +141,12 @@ final class ShardedCheckpoints implements AutoCloseable {
     files.sort((a, b) -> a.name().compareTo(b.name()));
     try {
       Checkpoint committed = s.pending().commitManifest(state(step, optimizerSteps, s.placement()), files);
+      consecutiveFailures = 0;
       log.info("checkpoint step {} committed: {} shard files from {} workers, {} ms after it was taken", step,
           files.size(), s.workers().size(), (System.nanoTime() - s.startNanos()) / 1_000_000);
       return committed;
     } catch (IOException e) {
+      closeQuietly(s.pending());
       throw new UncheckedIOException("cannot commit checkpoint of step " + step, e);
     }
   }

@@ -1,6 +1,7 @@
 package dev.cohort.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -16,6 +17,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
+import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.worker.train.TrainerCheckpoints;
@@ -46,16 +48,19 @@ class ShardedCheckpointsTest {
   @TempDir Path dir;
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private final Logger storeLog = (Logger) LoggerFactory.getLogger(CheckpointStore.class);
+  private final Logger checkpointsLog = (Logger) LoggerFactory.getLogger(ShardedCheckpoints.class);
 
   @BeforeEach
   void captureLog() {
     logged.start();
     storeLog.addAppender(logged);
+    checkpointsLog.addAppender(logged);
   }
 
   @AfterEach
   void releaseLog() {
     storeLog.detachAppender(logged);
+    checkpointsLog.detachAppender(logged);
   }
 
   /** Worker "a" writes a shard holding {@code value}; worker "b" (a data-parallel copy) owns nothing. */
@@ -124,5 +129,60 @@ class ShardedCheckpointsTest {
     try (var entries = Files.list(dir)) {
       assertEquals(0, entries.count(), "the staging directory is deleted");
     }
+  }
+
+  private static final String DISK_FULL = "java.io.IOException: No space left on device";
+
+  /** Worker "a" writes its shard of {@code step}, worker "b" cannot: the checkpoint's failure, if it was pending. */
+  private static Optional<ShardedCheckpoints.Failure> failOneShard(ShardedCheckpoints checkpoints, long step)
+      throws IOException {
+    Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"));
+    TrainerCheckpoints.writeShard(staging, "stage0-rank0", Map.of("w", HostTensor.ofFloats(new long[] {1},
+        new float[] {1})), Map.of());
+    return checkpoints.onShardFailed(new ShardFailed("run", 1, step, "b", DISK_FULL));
+  }
+
+  @Test
+  void aCheckpointWhoseShardCannotBeWrittenIsAbandonedAndTheNextOneCommits() throws IOException {
+    ShardedCheckpoints checkpoints = new ShardedCheckpoints(dir, CONFIG);
+    ShardedCheckpoints.Failure failure = failOneShard(checkpoints, 2).orElseThrow();
+    assertFalse(failure.fatal(), "one failure: training goes on");
+    assertTrue(checkpoints.idle(), "nothing left pending");
+    try (var entries = Files.list(dir)) {
+      assertEquals(0, entries.count(), "the staging directory, with the shard written, is deleted: no manifest");
+    }
+    assertTrue(checkpoints.onShard(new ShardSaved("run", 1, 2, "a", List.of(), 2)).isEmpty(), "a late report");
+    assertTrue(checkpoints.onShardFailed(new ShardFailed("run", 1, 2, "b", DISK_FULL)).isEmpty(), "a repeat");
+
+    assertEquals(4, saveBothShards(checkpoints, 4, 2f).orElseThrow().step());
+    assertEquals(4, checkpoints.latest().orElseThrow().step());
+    List<String> errors = logged.list.stream().filter(e -> e.getLevel() == Level.ERROR)
+        .map(ILoggingEvent::getFormattedMessage).toList();
+    assertEquals(1, errors.size(), "one log line: " + errors);
+    assertTrue(errors.get(0).contains("step 2") && errors.get(0).contains("worker b")
+        && errors.get(0).contains("No space left on device"), errors.get(0));
+  }
+
+  @Test
+  void tooManyFailedCheckpointsInARowEndTheRunAndACommitResetsTheCount() throws IOException {
+    ShardedCheckpoints checkpoints = new ShardedCheckpoints(dir, CohortConfig.load(null, List.of("parallel.dp = 2",
+        "train.grad-accum-steps = 2", "checkpoint.every = 2", "train.steps = 20",
+        "checkpoint.max-consecutive-failures = 2")));
+    assertFalse(failOneShard(checkpoints, 2).orElseThrow().fatal());
+    saveBothShards(checkpoints, 4, 1f).orElseThrow();
+    assertFalse(failOneShard(checkpoints, 6).orElseThrow().fatal(), "the commit of step 4 reset the count");
+    ShardedCheckpoints.Failure second = failOneShard(checkpoints, 8).orElseThrow();
+    assertTrue(second.fatal());
+    assertTrue(second.reason().contains("2 checkpoints in a row") && second.reason().contains("step 8")
+        && second.reason().contains("No space left on device"), second.reason());
+    assertEquals(4, checkpoints.latest().orElseThrow().step());
+  }
+
+  @Test
+  void aFailedFinalCheckpointEndsTheRun() throws IOException {
+    ShardedCheckpoints checkpoints = new ShardedCheckpoints(dir, CONFIG);
+    ShardedCheckpoints.Failure last = failOneShard(checkpoints, 10).orElseThrow();
+    assertTrue(last.fatal(), "no later checkpoint would save the trained model");
+    assertTrue(last.reason().contains("final checkpoint"), last.reason());
   }
 }

@@ -27,7 +27,8 @@ package dev.cohort.config;
  * @param unreachableGraceSeconds how long a worker of a run must stay unreachable before the coordinator downs it and
  *     recovers without it (a loaded machine makes healthy nodes miss heartbeats for a second or two)
  * @param stragglerSeconds a worker that has not finished a step's phase (forward/backward, update) this long after
- *     the others were asked is logged as a straggler (0: no deadline)
+ *     it was asked, and is not waiting on a peer, misses a deadline, and again every as many seconds it stays late
+ *     (0: no deadline; the first step of a placement has none)
  * @param stragglerLimit after this many missed straggler deadlines in a run, a worker is treated as lost
  * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
  *     for each one that dies

@@ -12,6 +12,8 @@ public final class CheckpointMetrics {
       .help("Unix time the last checkpoint was committed").register();
   private static final Counter WRITTEN = Counter.builder().name("cohort_checkpoints_written_total")
       .help("Checkpoints committed").register();
+  private static final Counter FAILED = Counter.builder().name("cohort_checkpoint_failures_total")
+      .help("Checkpoints abandoned because a shard or the staging directory could not be written").register();
   private static volatile long lastCommitMillis;
 
   static {
@@ -32,6 +34,11 @@ public final class CheckpointMetrics {
     DURATION.set(nanos / 1e9);
     LAST.set(lastCommitMillis / 1e3);
     WRITTEN.inc();
+  }
+
+  /** A checkpoint could not be written and was abandoned. */
+  public static void failed() {
+    FAILED.inc();
   }
 
   /** Registers the families now, so a node exports them (at zero) before its first checkpoint. */

@@ -13,7 +13,8 @@ public final class CoordinatorProtocol {
    * coordinator sends itself.
    */
   public sealed interface Command
-      permits Pong, ListWorkers, Ready, Gradients, Updated, Failed, ShardSaved, Restored, Internal {}
+      permits Pong, ListWorkers, Ready, Gradients, Updated, Failed, ShardSaved, Restored, Progress, ShardFailed,
+      Internal {}
 
   /**
    * The coordinator's private messages (receptionist and cluster-event adapters, timers), declared private in the
@@ -55,6 +56,20 @@ public final class CoordinatorProtocol {
 
   /** A worker loaded its slice from the checkpoint it was told to restore. */
   public record Restored(String runId, long epoch, String workerId) implements Command, WireMessage {}
+
+  /**
+   * A worker's answer to {@link WorkerProtocol.Probe}: whether its engine is, right now, sending to or waiting for a
+   * peer (a data-parallel replica waiting in the all-reduce, a pipeline stage waiting for activations).
+   */
+  public record Progress(String runId, long epoch, long step, String workerId, boolean waitingOnPeer)
+      implements Command, WireMessage {}
+
+  /**
+   * A worker could not write its shard of checkpoint {@code step} (disk full, an I/O error): that checkpoint is
+   * abandoned, training goes on.
+   */
+  public record ShardFailed(String runId, long epoch, long step, String workerId, String error)
+      implements Command, WireMessage {}
 
   /** A worker could not do what it was asked; the message says what went wrong. */
   public record Failed(String runId, long epoch, String workerId, String error) implements Command, WireMessage {}

@@ -25,7 +25,7 @@ public final class WorkerProtocol {
    * itself (its engine thread's results).
    */
   public sealed interface Command
-      permits Ping, Assign, RunStep, ApplyUpdate, Tensor, TensorPart, Stop, SaveShard, Restore, Internal {}
+      permits Ping, Assign, RunStep, ApplyUpdate, Tensor, TensorPart, Stop, SaveShard, Restore, Probe, Internal {}
 
   /** The worker's private messages, declared in the worker module; they never leave its JVM. */
   public non-sealed interface Internal extends Command {}
@@ -92,6 +92,12 @@ public final class WorkerProtocol {
 
   /** Liveness probe: answered with {@link CoordinatorProtocol.Pong} carrying the same id. */
   public record Ping(long id, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command, WireMessage {}
+
+  /**
+   * The coordinator found this worker late in step {@code step}: answer {@link CoordinatorProtocol.Progress}, saying
+   * whether the engine is blocked on a peer (then the peer is the straggler, not this worker).
+   */
+  public record Probe(String runId, long epoch, long step) implements Command, WireMessage {}
 
   /** The id of the worker behind {@code worker}, a reference obtained from the receptionist or a message. */
   public static String workerId(ActorRef<?> worker) {

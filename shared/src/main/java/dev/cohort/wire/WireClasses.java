@@ -56,6 +56,9 @@ public final class WireClasses {
       WireClass.of(CoordinatorProtocol.ShardSaved.class),
       WireClass.of(CoordinatorProtocol.ShardFile.class),
       WireClass.of(CoordinatorProtocol.Restored.class),
-      WireClass.of(double[].class, BoundedSerializers.Doubles::new)
+      WireClass.of(double[].class, BoundedSerializers.Doubles::new),
+      WireClass.of(WorkerProtocol.Probe.class),
+      WireClass.of(CoordinatorProtocol.Progress.class),
+      WireClass.of(CoordinatorProtocol.ShardFailed.class)
   );
 }

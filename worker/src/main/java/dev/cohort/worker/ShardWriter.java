@@ -28,7 +28,8 @@ final class ShardWriter {
         files = TrainerCheckpoints.writeShard(Path.of(request.dir()), shard.suffix(), shard.model(), shard.moments())
             .stream().map(ShardWriter::wire).toList();
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write checkpoint shard into " + request.dir(), e);
+        // The cause's own text ("No space left on device") is what the coordinator's one line must show.
+        throw new UncheckedIOException("cannot write checkpoint shard into " + request.dir() + ": " + e, e);
       }
     }
     log.info("checkpoint shard of step {}: snapshot {} ms (the engine's pause), {} files written in {} ms "

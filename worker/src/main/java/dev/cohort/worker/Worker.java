@@ -16,6 +16,7 @@ import dev.cohort.protocol.WorkerProtocol.Assign;
 import dev.cohort.protocol.WorkerProtocol.Command;
 import dev.cohort.protocol.WorkerProtocol.Internal;
 import dev.cohort.protocol.WorkerProtocol.Ping;
+import dev.cohort.protocol.WorkerProtocol.Probe;
 import dev.cohort.protocol.WorkerProtocol.Restore;
 import dev.cohort.protocol.WorkerProtocol.RunStep;
 import dev.cohort.protocol.WorkerProtocol.SaveShard;
@@ -27,7 +28,6 @@ import dev.cohort.wire.TensorPayload;
 import dev.cohort.wire.WireFormatException;
 import dev.cohort.worker.collective.ActorExchange;
 import dev.cohort.worker.collective.DataSockets;
-import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.MeteredExchange;
 import dev.cohort.worker.collective.PeerUnreachable;
 import dev.cohort.worker.collective.RingAllReduce;
@@ -60,8 +60,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 public final class Worker {
   private Worker() {}
 
-  private record Built(Assign assign, StageEngine engine, WorkerExchange exchange, Throwable error)
-      implements Internal {}
+  private record Built(Assign assign, StageEngine engine, WorkerExchange exchange, MeteredExchange metered,
+      Throwable error) implements Internal {}
 
   private record StepDone(RunStep request, StepReport report, Throwable error) implements Internal {}
 
@@ -81,7 +81,8 @@ public final class Worker {
   }
 
   /** What a worker holds while it serves a run. */
-  private record Serving(Assign assign, StageEngine engine, WorkerExchange exchange, ChunkAssembler chunks) {
+  private record Serving(Assign assign, StageEngine engine, WorkerExchange exchange, MeteredExchange metered,
+      ChunkAssembler chunks) {
     boolean current(String runId, long epoch) {
       return assign.runId().equals(runId) && assign.epoch() == epoch;
     }
@@ -111,6 +112,7 @@ public final class Worker {
         .onMessage(Built.class, built -> onBuilt(context, workerId, threads, built))
         .onMessage(Tensor.class, tensor -> dropStray(context, "tensor of epoch " + tensor.epoch()))
         .onMessage(TensorPart.class, part -> dropStray(context, "tensor part of epoch " + part.epoch()))
+        .onMessage(Probe.class, probe -> dropStray(context, probe.toString()))
         .onMessage(Stop.class, stop -> stop(context, null, threads))
         .build();
   }
@@ -122,7 +124,7 @@ public final class Worker {
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
       if (previous != null) previous.close();
       return build(assign, workerId, host);
-    }, threads.engine()), (built, error) -> error == null ? built : new Built(assign, null, null, error));
+    }, threads.engine()), (built, error) -> error == null ? built : new Built(assign, null, null, null, error));
     return idle(context, workerId, threads);
   }
 
@@ -139,9 +141,9 @@ public final class Worker {
         : new ActorExchange(new WorkerId(workerId), peers);
     Duration timeout = Duration.ofSeconds(config.cluster().stepTimeoutSeconds());
     try {
-      Exchange metered = new MeteredExchange(exchange);
+      MeteredExchange metered = new MeteredExchange(exchange);
       StageEngine engine = new StageEngine(config, placement, metered, new RingAllReduce(metered, timeout), timeout);
-      return new Built(assign, engine, exchange, null);
+      return new Built(assign, engine, exchange, metered, null);
     } catch (RuntimeException e) {
       exchange.close();
       throw e;
@@ -172,7 +174,7 @@ public final class Worker {
     assign.coordinator().tell(
         new CoordinatorProtocol.Ready(assign.runId(), assign.epoch(), workerId, built.exchange().dataAddress()));
     return serving(context, workerId, threads,
-        new Serving(assign, built.engine(), built.exchange(), new ChunkAssembler()));
+        new Serving(assign, built.engine(), built.exchange(), built.metered(), new ChunkAssembler()));
   }
 
   private static Behavior<Command> serving(ActorContext<Command> context, String workerId, Threads threads,
@@ -199,8 +201,15 @@ public final class Worker {
         })
         .onMessage(ShardDone.class, done -> {
           SaveShard r = done.request();
-          coordinator.tell(done.error() == null ? done.saved()
-              : failed(context, run, workerId, "checkpoint shard of step " + r.step(), done.error()));
+          if (done.error() == null) {
+            coordinator.tell(done.saved());
+          } else {
+            // Not a failure of the run: the coordinator abandons this checkpoint and training goes on.
+            Throwable cause = rootCause(done.error());
+            context.getLog().error("checkpoint shard of step {} not written", r.step(), cause);
+            coordinator.tell(new CoordinatorProtocol.ShardFailed(r.runId(), r.epoch(), r.step(), workerId,
+                cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+          }
           return Behaviors.same();
         })
         .onMessage(Restore.class, request -> {
@@ -276,6 +285,12 @@ public final class Worker {
           }
           whole.ifPresent(payload -> run.exchange()
               .deliver(new TensorKey(t.epoch(), t.step(), t.kind(), t.index(), t.from()), payload));
+          return Behaviors.same();
+        })
+        .onMessage(Probe.class, probe -> {
+          if (!run.current(probe.runId(), probe.epoch())) return dropStray(context, probe.toString());
+          coordinator.tell(new CoordinatorProtocol.Progress(probe.runId(), probe.epoch(), probe.step(), workerId,
+              run.metered().waitingOnPeer()));
           return Behaviors.same();
         })
         .onMessage(Stop.class, stop -> stop(context, run, threads))

@@ -2,8 +2,10 @@ package dev.cohort.coordinator.metrics;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.coordinator.RunSpec;
+import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.metrics.RunMetrics;
 import dev.cohort.placement.Placement;
+import dev.cohort.placement.WorkerId;
 
 /** Tells the run's metrics endpoint and status what the coordinator tells its listener, then passes it on. */
 public record MeteredListener(RunMetrics metrics, RunSpec.Listener inner) implements RunSpec.Listener {
@@ -16,7 +18,20 @@ public record MeteredListener(RunMetrics metrics, RunSpec.Listener inner) implem
   @Override
   public void onPlacement(Placement placement) {
     metrics.status().placed(placement);
+    ClusterMetrics.placed(placement.roles().keySet().stream().map(WorkerId::value).sorted().toList());
     inner.onPlacement(placement);
+  }
+
+  @Override
+  public void onStraggler(String workerId, long step, int misses) {
+    ClusterMetrics.stragglerMissed(workerId);
+    inner.onStraggler(workerId, step, misses);
+  }
+
+  @Override
+  public void onWorkerLost(String workerId, String reason) {
+    ClusterMetrics.workerLost(reason);
+    inner.onWorkerLost(workerId, reason);
   }
 
   @Override
