@@ -48,13 +48,13 @@ class DistributedAlignmentTest {
     try (Trainer trainer = new Trainer(CohortConfig.fromHocon(config), config, false)) {
       trainer.run((metrics, total) -> { });
     }
-    return MetricsLines.of(dir.resolve("runs"), config.getString("cohort.run.name"));
+    return MetricsLines.of(dir.resolve("runs"), CohortConfig.fromHocon(config).run().name());
   }
 
   private static List<JsonNode> trainDistributed(Config config) throws IOException {
     LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
         (metrics, totalSteps) -> { });
-    return MetricsLines.of(dir.resolve("runs"), config.getString("cohort.run.name"));
+    return MetricsLines.of(dir.resolve("runs"), CohortConfig.fromHocon(config).run().name());
   }
 
   /** The weights both stages start from: one SFT step from another seed than the runs under test use. */
