@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
 import dev.cohort.metrics.ObjectiveFigures;
+import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SFT and DPO from a recipe.init-from checkpoint on real worker JVMs on 127.0.0.1: per-step losses (and DPO's
- * figures) equal the single-worker run's on the same config.
+ * figures) equal the single-worker run's on the same config. The learning rate is flat, so that extending
+ * train.steps on resume changes nothing else.
  */
 class DistributedAlignmentTest {
   private static final int STEPS = 4;
@@ -32,7 +34,7 @@ class DistributedAlignmentTest {
   private static Config hocon(String name, String... more) {
     List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
         "run.dir = \"" + dir.resolve("runs") + "\"", "run.name = " + name, "train.micro-batch-size = 2",
-        "train.grad-accum-steps = 2", "train.warmup-steps = 0", "train.lr = 0.01", "train.eval-every = 0",
+        "train.grad-accum-steps = 2", "train.warmup-steps = 0", "train.min-lr-ratio = 1", "train.lr = 0.01", "train.eval-every = 0",
         "train.steps = " + STEPS, "train.threads = 1", "checkpoint.every = 0", "cluster.coordinator-port = 0",
         "cluster.worker-heap = \"1g\"", "cluster.step-timeout-seconds = 120", "cluster.join-timeout-seconds = 180",
         "metrics.port = 0"));
@@ -51,9 +53,9 @@ class DistributedAlignmentTest {
     return MetricsLines.of(dir.resolve("runs"), CohortConfig.fromHocon(config).run().name());
   }
 
-  private static List<JsonNode> trainDistributed(Config config) throws IOException {
+  private static List<JsonNode> trainDistributed(Config config, boolean resume) throws IOException {
     LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
-        (metrics, totalSteps) -> { });
+        (metrics, totalSteps) -> { }, resume, workers -> { });
     return MetricsLines.of(dir.resolve("runs"), CohortConfig.fromHocon(config).run().name());
   }
 
@@ -87,7 +89,7 @@ class DistributedAlignmentTest {
   }
 
   @Test
-  @Timeout(120)
+  @Timeout(240)
   void sftFromACheckpointOnTwoDataParallelJvmsMatchesOneWorker() throws IOException {
     Path examples = write("sft.jsonl",
         "{\"prompt\": \"Is the sky blue?\", \"response\": \"yes\"}",
@@ -101,13 +103,13 @@ class DistributedAlignmentTest {
     List<JsonNode> single = trainOneWorker(hocon("sft-single", recipe));
     List<String> dp2 = new ArrayList<>(List.of(recipe));
     dp2.add("parallel.dp = 2");
-    List<JsonNode> distributed = trainDistributed(hocon("sft-dp2", dp2.toArray(String[]::new)));
+    List<JsonNode> distributed = trainDistributed(hocon("sft-dp2", dp2.toArray(String[]::new)), false);
     assertSameSteps(single, distributed, List.of("loss", "aux_loss"));
   }
 
   @Test
-  @Timeout(120)
-  void dpoFromACheckpointOnTwoPipelineStagesMatchesOneWorker() throws IOException {
+  @Timeout(240)
+  void dpoFromACheckpointOnTwoPipelineStagesThenResumedOnTwoReplicasMatchesOneWorker() throws IOException {
     Path examples = write("dpo.jsonl",
         "{\"prompt\": \"Is the sky blue?\", \"chosen\": \"yes\", \"rejected\": \"no\"}",
         "{\"prompt\": \"Is grass red?\", \"chosen\": \"no\", \"rejected\": \"yes, it is\"}",
@@ -116,8 +118,12 @@ class DistributedAlignmentTest {
         "recipe.init-from = \"" + base + "\"", "recipe.dpo.beta = 0.5", "recipe.dpo.sft-weight = 0.2"};
     List<JsonNode> single = trainOneWorker(hocon("dpo-single", recipe));
     List<String> pp2 = new ArrayList<>(List.of(recipe));
-    pp2.addAll(List.of("parallel.pp = 2", "parallel.schedule = 1f1b"));
-    List<JsonNode> distributed = trainDistributed(hocon("dpo-pp2", pp2.toArray(String[]::new)));
+    pp2.addAll(List.of("parallel.pp = 2", "parallel.schedule = 1f1b", "train.steps = " + STEPS / 2));
+    trainDistributed(hocon("dpo-dist", pp2.toArray(String[]::new)), false);
+    // The resumed run's weights are its checkpoint's, not init-from's; DPO's reference is still init-from's.
+    Config resumed = new RunDirectory(dir.resolve("runs/dpo-dist")).resumedConfig(List.of("train.steps = " + STEPS,
+        "parallel.pp = 1", "parallel.dp = 2"));
+    List<JsonNode> distributed = trainDistributed(resumed, true);
     List<String> fields = new ArrayList<>(List.of("loss", "aux_loss"));
     fields.addAll(ObjectiveFigures.DPO.stream().filter(f -> !f.equals("reward_accuracy")).toList());
     assertSameSteps(single, distributed, fields);
