@@ -45,6 +45,7 @@ import java.util.Map;
  * One worker's part of a step under pipeline and data parallelism: the forwards and backwards of its replica's
  * micro-batches in the configured schedule, activations and their gradients exchanged with the neighbouring stages,
  * then the gradients summed over the data-parallel replicas (and between the two copies of a tied embedding). The
+ * first stage embeds the recipe objective's tokens and the last scores its loss (pretraining, SFT or DPO). The
  * losses and gradients equal the single-worker step's: replica r runs global micro-batches
  * Placement.microBatchesOf(r) and every micro-batch's loss is divided by the global micro-batch count.
  * Everything runs on the caller's thread, which must be the same for every call (PyTorch's grad mode is per thread).
