@@ -67,11 +67,11 @@ public final class TrainCommand implements Callable<Integer> {
   private int trainDistributed() {
     CohortConfig plain = resume ? CohortConfig.fromHocon(runOf(config.load()).resumedConfig(config.overrides))
         : config.load();
-    if (plain.recipe().onExamples() || !plain.recipe().initFrom().isBlank()) {
-      throw new ConfigError("--workers", "distributed runs pretrain from fresh weights only; train recipe.objective = "
-          + plain.recipe().objective() + " and recipe.init-from on a single worker (without --workers)");
-    }
     List<String> overrides = new ArrayList<>(config.overrides);
+    if (!plain.train().dtype().equals("float32")) {
+      throw new ConfigError("--workers", "distributed workers train in float32; train.dtype = " + plain.train().dtype()
+          + " runs on a single worker (without --workers)");
+    }
     if (plain.parallel().workers() == 1 && workers > 1) overrides.add("parallel.dp = " + workers);
     // A resumed run keeps its recorded config (model, data, seed); the layout may change: checkpoints reshard.
     Config hocon = resume ? runOf(config.load()).resumedConfig(overrides) : CohortConfig.hocon(config.file, overrides);

@@ -8,6 +8,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ParallelConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.metrics.ClusterMetrics;
+import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
@@ -369,10 +370,11 @@ public final class Coordinator {
       RunSpec run = state.run();
       TrainConfig train = run.config().train();
       double stepMs = (System.nanoTime() - state.stepStartNanos()) / 1e6;
-      long tokens = (long) train.globalBatch() * run.config().data().seqLen();
       StepSummary summary = state.summary();
       ObjectNode line = StepLine.of(state.step(), summary, LrSchedule.of(train).at(state.step()),
-          !Double.isFinite(summary.gradNorm()), stepMs, tokens * 1000.0 / stepMs, state.reports());
+          !Double.isFinite(summary.gradNorm()), stepMs, summary.tokens() * 1000.0 / stepMs, state.reports());
+      ObjectiveFigures.put(line, ObjectiveFigures.of(run.config().recipe().objective()), summary.objectiveFigures(),
+          train.gradAccumSteps());
       metrics.write(line);
       run.listener().onStep(line, train.steps());
       long done = state.step() + 1;

@@ -87,6 +87,8 @@ public final class CoordinatorProtocol {
    * @param backwardMs compute time of its backwards
    * @param commMs time in collectives (gradient all-reduce)
    * @param idleMs time waiting for pipeline neighbours
+   * @param tokens token ids it fed the model (first stage: rows x length of its micro-batches), else 0
+   * @param objectiveSums the objective's figures (ObjectiveFigures) summed over its micro-batches (last stage)
    */
   public record StepReport(
       double gradNormSquared,
@@ -101,7 +103,9 @@ public final class CoordinatorProtocol {
       double forwardMs,
       double backwardMs,
       double commMs,
-      double idleMs) implements WireMessage {}
+      double idleMs,
+      long tokens,
+      double[] objectiveSums) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

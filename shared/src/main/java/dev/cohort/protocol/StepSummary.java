@@ -11,16 +11,22 @@ import java.util.List;
  *
  * @param expertTokens per MoE layer of the whole model (stages in order), tokens routed to each expert
  * @param routerEntropy per MoE layer of the whole model, the router's mean entropy per token over the micro-batches
+ * @param tokens token ids the step fed the model
+ * @param objectiveFigures the objective's figures (ObjectiveFigures), summed over the step's micro-batches
  */
 public record StepSummary(double loss, double auxLoss, double zLoss, double gradNorm, int[][] expertTokens,
-    int[] droppedTokens, double[] routerEntropy) {
+    int[] droppedTokens, double[] routerEntropy, long tokens, double[] objectiveFigures) {
 
   public static StepSummary of(List<StepReport> reports, int microBatches, int moeLayers) {
     double crossEntropy = 0;
     double balance = 0;
     double z = 0;
     double normSquared = 0;
+    long fed = 0;
+    double[] figures = new double[0];
     for (StepReport r : reports) {
+      fed += r.tokens();
+      figures = addTo(figures, r.objectiveSums());
       crossEntropy += r.crossEntropySum();
       balance += r.balanceSum();
       z += r.zSum();
@@ -54,6 +60,17 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     }
     return new StepSummary(crossEntropy / microBatches, balance / routedLayers, z / routedLayers,
         Math.sqrt(normSquared), tokens.toArray(int[][]::new), dropped.stream().mapToInt(Integer::intValue).toArray(),
-        entropy.stream().mapToDouble(Double::doubleValue).toArray());
+        entropy.stream().mapToDouble(Double::doubleValue).toArray(), fed, figures);
+  }
+
+  /** Element-wise sum; a worker that computed no figures (not a last stage) reports none. */
+  private static double[] addTo(double[] sums, double[] more) {
+    if (more.length == 0) return sums;
+    if (sums.length == 0) return more.clone();
+    if (sums.length != more.length) {
+      throw new IllegalArgumentException("objective figures of lengths " + sums.length + " and " + more.length);
+    }
+    for (int i = 0; i < sums.length; i++) sums[i] += more[i];
+    return sums;
   }
 }

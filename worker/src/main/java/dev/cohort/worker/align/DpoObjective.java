@@ -4,12 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.DpoConfig;
 import dev.cohort.data.WindowSampler;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.Loss;
-import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.Objective;
@@ -17,20 +14,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Direct preference optimisation against a frozen reference: the model's weights when this objective is built (the
- * run's recipe.init-from checkpoint). The reference's log-probabilities of every pair are computed once, up front, so
- * the run holds one model and each step costs the policy's forward and backward only.
+ * Direct preference optimisation against a frozen reference: the run's starting weights (recipe.init-from). The
+ * reference's log-probabilities of every pair are computed once, up front, so each step costs the policy's forward
+ * and backward only.
  */
 public final class DpoObjective implements Objective {
   private final List<Pair> pairs;
-  private final double[] referenceChosen;
-  private final double[] referenceRejected;
+  private final Reference reference;
   private final DpoConfig config;
   private final int padToken;
   private final EpochOrder order;
   private final int microBatchSize;
   private final int globalBatch;
-  private final StepStats stats = new StepStats();
 
   /** A preference pair as tokens: prompt then response, response tokens flagged, both fitted to a row. */
   public record Pair(Tokenized chosen, Tokenized rejected) {
@@ -41,6 +36,13 @@ public final class DpoObjective implements Objective {
     }
   }
 
+  /** The reference's sequence log-probabilities of each pair's chosen and rejected response, by pair index. */
+  private record Reference(double[] chosen, double[] rejected) {}
+
+  /**
+   * @param reference the frozen reference model, or null where this objective computes no loss (a pipeline stage
+   *     without the head, which needs the tokens only)
+   */
   public DpoObjective(List<Pair> pairs, DpoConfig config, int padToken, int microBatchSize, int globalBatch, long seed,
       Transformer reference, NDManager manager) {
     this.pairs = List.copyOf(pairs);
@@ -49,50 +51,70 @@ public final class DpoObjective implements Objective {
     this.order = new EpochOrder(pairs.size(), seed);
     this.microBatchSize = microBatchSize;
     this.globalBatch = globalBatch;
-    this.referenceChosen = new double[pairs.size()];
-    this.referenceRejected = new double[pairs.size()];
-    computeReference(reference, manager);
+    this.reference = reference == null ? null : computeReference(reference, manager);
   }
 
   @Override
-  public Loss loss(Transformer model, NDManager manager, long step, int microBatch) {
+  public NDArray tokens(NDManager manager, long step, int microBatch) {
+    return RowBatch.tokens(rows(indices(step, microBatch)), manager);
+  }
+
+  @Override
+  public Scored loss(Transformer model, NDManager manager, NDArray hidden, long step, int microBatch) {
+    if (reference == null) throw new IllegalStateException("this DPO objective was built without its reference");
+    int[] indices = indices(step, microBatch);
+    RowBatch batch = RowBatch.of(rows(indices), manager);
+    Responses policy = Responses.of(batch, batch.logProbs(model, hidden));
+    NDArray refChosen = host(manager, indices, reference.chosen(), policy.chosen());
+    NDArray refRejected = host(manager, indices, reference.rejected(), policy.rejected());
+    DpoLoss dpo = DpoLoss.of(policy.chosen(), policy.rejected(), refChosen, refRejected, config.beta());
+    // The RPO term: mean negative log-likelihood per chosen response token.
+    NDArray nll = policy.chosen().sum().neg().div(Ops.scalar(refChosen, chosenTokens(indices)));
+    NDArray objective = dpo.loss().add(nll.mul(Ops.scalar(nll, config.sftWeight())));
+    return new Scored(objective, figures(dpo.stats(), TrainingScalars.of(nll)));
+  }
+
+  /** In ObjectiveFigures.DPO's order. */
+  private static double[] figures(DpoLoss.Stats s, double chosenNll) {
+    return new double[] {s.loss(), chosenNll, s.chosenReward(), s.rejectedReward(), s.margin(), s.accuracy()};
+  }
+
+  private int[] indices(long step, int microBatch) {
     int[] indices = new int[microBatchSize];
     for (int r = 0; r < microBatchSize; r++) {
       indices[r] = order.item(WindowSampler.sampleIndex(step, microBatch, r, microBatchSize, globalBatch));
     }
-    Scored policy = score(model, manager, indices);
-    NDArray refChosen = host(manager, indices, referenceChosen, policy.chosen());
-    NDArray refRejected = host(manager, indices, referenceRejected, policy.rejected());
-    DpoLoss dpo = DpoLoss.of(policy.chosen(), policy.rejected(), refChosen, refRejected, config.beta());
-    // The RPO term: mean negative log-likelihood per chosen response token.
-    NDArray nll = policy.chosen().sum().neg().div(Ops.scalar(refChosen, policy.chosenTokens()));
-    NDArray objective = dpo.loss().add(nll.mul(Ops.scalar(nll, config.sftWeight())));
-    stats.add(dpo.stats(), TrainingScalars.of(nll));
-    return Loss.of(objective, policy.moe(), model.config().moe());
+    return indices;
   }
 
-  @Override
-  public void report(ObjectNode line) {
-    stats.report(line);
-  }
-
-  /** Policy scores of some pairs: chosen (B) and rejected (B) sequence log-probabilities from one forward. */
-  private record Scored(NDArray chosen, NDArray rejected, int chosenTokens, List<MoeOutput> moe) {}
-
-  private Scored score(Transformer model, NDManager manager, int[] indices) {
+  /** The pairs' chosen responses, then their rejected ones, padded to the longest: 2B rows. */
+  private List<Row> rows(int[] indices) {
     List<Tokenized> sequences = new ArrayList<>();
     for (int i : indices) sequences.add(pairs.get(i).chosen());
-    int chosenTokens = sequences.stream().mapToInt(Tokenized::responseTokens).sum();
     for (int i : indices) sequences.add(pairs.get(i).rejected());
     int length = sequences.stream().mapToInt(Tokenized::length).max().orElseThrow();
-    RowBatch batch = RowBatch.of(Row.layOut(sequences, length, false, padToken), manager); // (2B, T)
-    RowBatch.Scored scored = batch.score(model);
-    NDArray logProbs = batch.rowLogProbs(scored.logProbs()); // (2B)
-    int b = indices.length;
-    return new Scored(Ops.slice(logProbs, 0, 0, b), Ops.slice(logProbs, 0, b, 2L * b), chosenTokens, scored.moe());
+    return Row.layOut(sequences, length, false, padToken);
   }
 
-  private void computeReference(Transformer reference, NDManager manager) {
+  private int chosenTokens(int[] indices) {
+    int count = 0;
+    for (int i : indices) count += pairs.get(i).chosen().responseTokens();
+    return count;
+  }
+
+  /** Sequence log-probabilities of some pairs' chosen (B) and rejected (B) responses, from one forward of 2B rows. */
+  private record Responses(NDArray chosen, NDArray rejected) {
+    /** @param logProbs (N) log p of the loss targets of {@link #rows} */
+    static Responses of(RowBatch batch, NDArray logProbs) {
+      NDArray rows = batch.rowLogProbs(logProbs); // (2B)
+      long b = rows.getShape().get(0) / 2;
+      return new Responses(Ops.slice(rows, 0, 0, b), Ops.slice(rows, 0, b, 2 * b));
+    }
+  }
+
+  private Reference computeReference(Transformer model, NDManager manager) {
+    double[] chosen = new double[pairs.size()];
+    double[] rejected = new double[pairs.size()];
     boolean recording = Autograd.recording();
     Autograd.record(false);
     try {
@@ -100,54 +122,21 @@ public final class DpoObjective implements Objective {
         int[] indices = new int[Math.min(microBatchSize, pairs.size() - start)];
         for (int i = 0; i < indices.length; i++) indices[i] = start + i;
         try (NDScope scope = new NDScope()) {
-          Scored s = score(reference, manager, indices);
-          double[] chosen = TrainingScalars.values(s.chosen());
-          double[] rejected = TrainingScalars.values(s.rejected());
-          for (int i = 0; i < indices.length; i++) {
-            referenceChosen[start + i] = chosen[i];
-            referenceRejected[start + i] = rejected[i];
-          }
+          RowBatch batch = RowBatch.of(rows(indices), manager);
+          Responses scored = Responses.of(batch, batch.score(model).logProbs());
+          System.arraycopy(TrainingScalars.values(scored.chosen()), 0, chosen, start, indices.length);
+          System.arraycopy(TrainingScalars.values(scored.rejected()), 0, rejected, start, indices.length);
         }
       }
     } finally {
       Autograd.record(recording);
     }
+    return new Reference(chosen, rejected);
   }
 
   private static NDArray host(NDManager manager, int[] indices, double[] table, NDArray like) {
     double[] values = new double[indices.length];
     for (int i = 0; i < indices.length; i++) values[i] = table[indices[i]];
     return manager.create(values, new Shape(values.length)).toType(like.getDataType(), false);
-  }
-
-  /** Means over the micro-batches since the last report. */
-  private static final class StepStats {
-    private double loss;
-    private double chosen;
-    private double rejected;
-    private double accuracy;
-    private double nll;
-    private int count;
-
-    void add(DpoLoss.Stats s, double chosenNll) {
-      loss += s.loss();
-      chosen += s.chosenReward();
-      rejected += s.rejectedReward();
-      accuracy += s.accuracy();
-      nll += chosenNll;
-      count++;
-    }
-
-    void report(ObjectNode line) {
-      if (count == 0) return;
-      line.put("dpo_loss", loss / count);
-      line.put("chosen_nll", nll / count);
-      line.put("reward_chosen", chosen / count);
-      line.put("reward_rejected", rejected / count);
-      line.put("reward_margin", (chosen - rejected) / count);
-      line.put("reward_accuracy", accuracy / count);
-      loss = chosen = rejected = accuracy = nll = 0;
-      count = 0;
-    }
   }
 }

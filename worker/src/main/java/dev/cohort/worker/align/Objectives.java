@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.RecipeConfig;
+import dev.cohort.config.TrainConfig;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.Corpora;
@@ -15,17 +16,31 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The objective recipe.objective names, built from the config (DPO's reference: {@code model} as it is now). */
+/** The objective recipe.objective names, built from the config. */
 public final class Objectives {
   private static final Logger log = LoggerFactory.getLogger(Objectives.class);
 
   private Objectives() {}
 
-  public static Objective of(CohortConfig config, Transformer model, NDManager manager) {
+  /** DPO's frozen reference: the whole model with the run's starting weights. */
+  @FunctionalInterface
+  public interface Reference {
+    /**
+     * The reference model. What it allocates in {@code scratch} is freed once the pairs are scored, so a process
+     * that holds only a pipeline stage may build the whole model here for that while.
+     */
+    Transformer build(NDManager scratch);
+  }
+
+  /**
+   * @param reference DPO's reference, asked for only by dpo; null where no loss is computed (a pipeline stage
+   *     without the head)
+   */
+  public static Objective of(CohortConfig config, Reference reference, NDManager manager) {
     RecipeConfig recipe = config.recipe();
     return switch (recipe.objective()) {
       case RecipeConfig.SFT -> sft(config, template(config));
-      case RecipeConfig.DPO -> dpo(config, template(config), model, manager);
+      case RecipeConfig.DPO -> dpo(config, template(config), reference, manager);
       default -> new CorpusObjective(Corpora.batches(Corpora.openOrPrepare(config), config),
           config.train().evalBatches());
     };
@@ -52,17 +67,25 @@ public final class Objectives {
     return new SftObjective(rows, config.train().microBatchSize(), config.train().globalBatch(), config.run().seed());
   }
 
-  private static DpoObjective dpo(CohortConfig config, ChatTemplate template, Transformer model,
+  private static DpoObjective dpo(CohortConfig config, ChatTemplate template, Reference reference,
       NDManager manager) {
     List<DpoObjective.Pair> pairs = new ArrayList<>();
     for (Preference p : ExampleFile.preferences(Path.of(config.recipe().examples()))) {
       pairs.add(DpoObjective.Pair.of(p, template, config.data().seqLen()));
     }
+    int pad = template.tokenizer().endOfText();
+    TrainConfig train = config.train();
+    if (reference == null) {
+      return new DpoObjective(pairs, config.recipe().dpo(), pad, train.microBatchSize(), train.globalBatch(),
+          config.run().seed(), null, manager);
+    }
     long start = System.nanoTime();
-    DpoObjective objective = new DpoObjective(pairs, config.recipe().dpo(), template.tokenizer().endOfText(),
-        config.train().microBatchSize(), config.train().globalBatch(), config.run().seed(), model, manager);
-    log.info("dpo: reference log-probabilities of {} pairs in {} ms", pairs.size(),
-        (System.nanoTime() - start) / 1_000_000);
-    return objective;
+    try (NDManager scratch = manager.newSubManager()) {
+      DpoObjective objective = new DpoObjective(pairs, config.recipe().dpo(), pad, train.microBatchSize(),
+          train.globalBatch(), config.run().seed(), reference.build(scratch), manager);
+      log.info("dpo: reference log-probabilities of {} pairs in {} ms", pairs.size(),
+          (System.nanoTime() - start) / 1_000_000);
+      return objective;
+    }
   }
 }

@@ -23,10 +23,21 @@ public record RowBatch(NDArray tokens, NDArray lossPositions, NDArray lossTarget
   /** Log-probabilities of the loss targets (N), and the MoE layers' outputs of the forward that made them. */
   public record Scored(NDArray logProbs, List<MoeOutput> moe) {}
 
+  /** The rows' input tokens (B, T) int64 alone: what a pipeline's first stage embeds. */
+  public static NDArray tokens(List<Row> rows, NDManager manager) {
+    int t = rows.get(0).length();
+    long[] tokens = new long[rows.size() * t];
+    for (int r = 0; r < rows.size(); r++) {
+      Row row = rows.get(r);
+      if (row.length() != t) throw new IllegalArgumentException("rows of lengths " + t + " and " + row.length());
+      System.arraycopy(row.tokens(), 0, tokens, r * t, t);
+    }
+    return manager.create(tokens, new Shape(rows.size(), t));
+  }
+
   public static RowBatch of(List<Row> rows, NDManager manager) {
     int b = rows.size();
     int t = rows.get(0).length();
-    long[] tokens = new long[b * t];
     int n = rows.stream().mapToInt(Row::lossTokens).sum();
     if (n == 0) throw new IllegalArgumentException("a batch without a single loss position");
     long[] positions = new long[n];
@@ -35,8 +46,6 @@ public record RowBatch(NDArray tokens, NDArray lossPositions, NDArray lossTarget
     int next = 0;
     for (int r = 0; r < b; r++) {
       Row row = rows.get(r);
-      if (row.length() != t) throw new IllegalArgumentException("rows of lengths " + t + " and " + row.length());
-      System.arraycopy(row.tokens(), 0, tokens, r * t, t);
       for (int p = 0; p < t; p++) {
         if (row.lossMask()[p] == 0) continue;
         positions[next] = (long) r * t + p;
@@ -45,7 +54,7 @@ public record RowBatch(NDArray tokens, NDArray lossPositions, NDArray lossTarget
         next++;
       }
     }
-    return new RowBatch(manager.create(tokens, new Shape(b, t)), manager.create(positions),
+    return new RowBatch(tokens(rows, manager), manager.create(positions),
         manager.create(targets), manager.create(selector, new Shape(b, n)));
   }
 
@@ -53,14 +62,21 @@ public record RowBatch(NDArray tokens, NDArray lossPositions, NDArray lossTarget
     return Math.toIntExact(lossPositions.size());
   }
 
-  /** One forward: log p(target) at each loss position, gathered, never a dense one-hot. */
+  /** One forward of the whole model, then {@link #logProbs}. */
   public Scored score(Transformer model) {
     Transformer.Hidden h = model.layers(model.embed(tokens), null); // (B, T, d)
-    long d = h.hidden().getShape().get(2);
-    NDArray picked = Ops.rows(h.hidden().reshape(-1, d), lossPositions); // (N, d)
+    return new Scored(logProbs(model, h.hidden()), h.moe());
+  }
+
+  /**
+   * log p(target) at each loss position from the last layer's hidden states (B, T, d): the head runs on those
+   * positions alone, the targets gathered, never a dense one-hot. (N)
+   */
+  public NDArray logProbs(Transformer model, NDArray hidden) {
+    long d = hidden.getShape().get(2);
+    NDArray picked = Ops.rows(hidden.reshape(-1, d), lossPositions); // (N, d)
     NDArray logits = model.logits(picked.expandDims(0)).squeeze(0); // (N, V)
-    NDArray logProbs = logits.logSoftmax(-1).gather(lossTargets.reshape(-1, 1), 1).reshape(-1); // (N)
-    return new Scored(logProbs, h.moe());
+    return logits.logSoftmax(-1).gather(lossTargets.reshape(-1, 1), 1).reshape(-1); // (N)
   }
 
   /** Mean of -log p(target) over the loss positions: (N) -> scalar. */

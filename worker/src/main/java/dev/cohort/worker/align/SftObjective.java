@@ -1,9 +1,9 @@
 package dev.cohort.worker.align;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.cohort.data.DataError;
 import dev.cohort.data.WindowSampler;
-import dev.cohort.model.Loss;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.Objective;
 import java.util.ArrayList;
@@ -33,13 +33,22 @@ public final class SftObjective implements Objective {
   }
 
   @Override
-  public Loss loss(Transformer model, NDManager manager, long step, int microBatch) {
+  public NDArray tokens(NDManager manager, long step, int microBatch) {
+    return RowBatch.tokens(batch(step, microBatch), manager);
+  }
+
+  @Override
+  public Scored loss(Transformer model, NDManager manager, NDArray hidden, long step, int microBatch) {
+    RowBatch batch = RowBatch.of(batch(step, microBatch), manager);
+    return Scored.of(batch.maskedCrossEntropy(batch.logProbs(model, hidden)));
+  }
+
+  /** The rows of micro-batch {@code microBatch} of step {@code step}, as WindowSampler numbers samples. */
+  private List<Row> batch(long step, int microBatch) {
     List<Row> batch = new ArrayList<>();
     for (int r = 0; r < microBatchSize; r++) {
       batch.add(rows.get(order.item(WindowSampler.sampleIndex(step, microBatch, r, microBatchSize, globalBatch))));
     }
-    RowBatch tensors = RowBatch.of(batch, manager);
-    RowBatch.Scored scored = tensors.score(model);
-    return Loss.of(tensors.maskedCrossEntropy(scored.logProbs()), scored.moe(), model.config().moe());
+    return batch;
   }
 }

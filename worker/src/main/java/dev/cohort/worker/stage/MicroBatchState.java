@@ -8,6 +8,6 @@ import ai.djl.ndarray.NDArray;
  * @param input the received activation (a leaf whose gradient goes back upstream), null on the first stage
  * @param output the activation sent downstream, null on the last stage
  * @param objective this stage's share of the micro-batch's loss, already divided by the global micro-batch count:
- *     its router losses, plus the cross-entropy on the last stage
+ *     its router losses, plus the objective's loss on the last stage
  */
 record MicroBatchState(NDArray input, NDArray output, NDArray objective) {}

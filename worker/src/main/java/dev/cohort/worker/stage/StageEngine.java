@@ -24,15 +24,15 @@ import dev.cohort.placement.StageSpec;
 import dev.cohort.placement.WorkerId;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.wire.TensorPayload;
+import dev.cohort.worker.align.Objectives;
 import dev.cohort.worker.collective.Collective;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.TensorKey;
 import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.pipeline.PipelineSchedule.Action;
 import dev.cohort.worker.train.AdamW;
-import dev.cohort.worker.train.Batch;
-import dev.cohort.worker.train.Batches;
-import dev.cohort.worker.train.Corpora;
+import dev.cohort.worker.train.InitFrom;
+import dev.cohort.worker.train.Objective;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +45,7 @@ import java.util.Map;
  * One worker's part of a step under pipeline and data parallelism: the forwards and backwards of its replica's
  * micro-batches in the configured schedule, activations and their gradients exchanged with the neighbouring stages,
  * then the gradients summed over the data-parallel replicas (and between the two copies of a tied embedding). The
+ * first stage embeds the recipe objective's tokens and the last scores its loss (pretraining, SFT or DPO). The
  * losses and gradients equal the single-worker step's: replica r runs global micro-batches
  * Placement.microBatchesOf(r) and every micro-batch's loss is divided by the global micro-batch count.
  * Everything runs on the caller's thread, which must be the same for every call (PyTorch's grad mode is per thread).
@@ -64,7 +65,7 @@ public final class StageEngine implements AutoCloseable {
   private final Parameters params;
   private final Transformer model;
   private final AdamW optimizer;
-  private final Batches batches;
+  private final Objective objective; // null on a stage with neither the embedding nor the head
   private final List<Integer> microBatches;
   private final List<Action> schedule;
   private final MicroBatchCursor cursor = new MicroBatchCursor();
@@ -82,19 +83,31 @@ public final class StageEngine implements AutoCloseable {
     ModelConfig model = config.model();
     boolean last = role.stage() == placement.lastStage();
     this.manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
-    this.params = Parameters.initialize(
+    // A fresh engine starts from the run's starting weights; a Restore (resume, recovery) overwrites them.
+    this.params = InitFrom.startingWeights(config,
         ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last,
             expert -> placement.ep() == 1 || role.ownsExpert(expert)),
-        config.run().seed(), manager, DataType.FLOAT32);
+        manager, DataType.FLOAT32);
     params.requireGradients();
     this.model = new Transformer(model, params, manager,
         new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
         layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout));
     this.optimizer = new AdamW(config.train(), params);
-    this.batches = stage.hasEmbedding() || last ? Corpora.batches(Corpora.openOrPrepare(config), config) : null;
+    this.objective = stage.hasEmbedding() || last
+        ? Objectives.of(config, last ? scratch -> wholeModel(config, scratch) : null, manager) : null;
     this.microBatches = Placement.microBatchesOf(role.replica(), placement.dp(), config.train().gradAccumSteps());
     this.schedule = PipelineSchedule.of(placement.pp() == 1 ? PipelineSchedule.GPIPE : config.parallel().schedule(),
         role.stage(), placement.pp(), microBatches.size());
+  }
+
+  /**
+   * The whole model with the run's starting weights, which DPO's reference needs on the last stage to score the pairs
+   * once. Built in {@code scratch} and freed after: for that while the worker holds it beside its stage, affordable
+   * at the model sizes Cohort trains (at most 500M parameters, 2 GB in float32).
+   */
+  private static Transformer wholeModel(CohortConfig config, NDManager scratch) {
+    return new Transformer(config.model(),
+        InitFrom.startingWeights(config, ModelLayout.of(config.model()), scratch, DataType.FLOAT32), scratch);
   }
 
   private ExpertParallel expertParallel(int layer, Duration timeout) {
@@ -173,29 +186,30 @@ public final class StageEngine implements AutoCloseable {
   private MicroBatchState forward(long step, int local, StepMeter meter) {
     int micro = microBatches.get(local);
     boolean last = role.stage() == placement.lastStage();
-    Batch batch = batches == null ? null : batches.training(manager, step, micro);
+    NDArray tokens = stage.hasEmbedding() ? objective.tokens(manager, step, micro) : null; // (B, T)
+    if (tokens != null) meter.tokens += tokens.size();
     NDArray input = stage.hasEmbedding() ? null : receive(step, ACTIVATION, micro, role.stage() - 1, meter);
     cursor.at(placement.epoch(), step, local); // ep ranks run different global micro-batches in lockstep
     long start = System.nanoTime();
     long exchangedBefore = cursor.exchangeNanos;
     Autograd.record(true);
-    Transformer.Hidden hidden = model.layers(input == null ? model.embed(batch.tokens()) : input, null);
-    NDArray objective = routerLoss(hidden.moe(), meter);
+    Transformer.Hidden hidden = model.layers(input == null ? model.embed(tokens) : input, null);
+    NDArray loss = routerLoss(hidden.moe(), meter);
     NDArray output = null;
     if (last) {
-      NDArray crossEntropy = Transformer.crossEntropy(model.logits(hidden.hidden()), batch.targets());
-      meter.crossEntropySum += crossEntropy.getFloat();
-      objective = objective == null ? crossEntropy : objective.add(crossEntropy);
+      Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, micro);
+      meter.addObjective(scored.loss().getFloat(), scored.figures());
+      loss = loss == null ? scored.loss() : loss.add(scored.loss());
     } else {
       output = hidden.hidden();
     }
-    if (objective != null) objective = objective.div(Ops.scalar(objective, config.train().gradAccumSteps()));
+    if (loss != null) loss = loss.div(Ops.scalar(loss, config.train().gradAccumSteps()));
     Autograd.record(false);
     long exchanged = cursor.exchangeNanos - exchangedBefore;
     meter.forwardNs += System.nanoTime() - start - exchanged;
     meter.commNs += exchanged;
     if (output != null) send(step, ACTIVATION, micro, role.stage() + 1, output, meter);
-    return new MicroBatchState(input, output, objective);
+    return new MicroBatchState(input, output, loss);
   }
 
   private void backward(long step, int local, MicroBatchState state, StepMeter meter) {

@@ -10,6 +10,8 @@ final class StepMeter {
   double crossEntropySum;
   double balanceSum;
   double zSum;
+  long tokens;
+  private double[] objectiveSums = new double[0];
   long forwardNs;
   long backwardNs;
   long commNs;
@@ -22,8 +24,15 @@ final class StepMeter {
     load.add(moe);
   }
 
+  void addObjective(double loss, double[] figures) {
+    crossEntropySum += loss;
+    if (objectiveSums.length == 0) objectiveSums = new double[figures.length];
+    for (int i = 0; i < figures.length; i++) objectiveSums[i] += figures[i];
+  }
+
   StepReport report(double gradNormSquared, int stage, int replica) {
     return new StepReport(gradNormSquared, crossEntropySum, balanceSum, zSum, stage, replica, load.tokens(),
-        load.dropped(), load.entropySums(), forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6);
+        load.dropped(), load.entropySums(), forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6,
+        tokens, objectiveSums);
   }
 }

@@ -1,8 +1,8 @@
 package dev.cohort.worker.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.model.Loss;
 import dev.cohort.model.Transformer;
 
 /** Pretraining: next-token prediction on the corpus's windows, val_loss on its validation split. */
@@ -18,8 +18,13 @@ public final class CorpusObjective implements Objective {
   }
 
   @Override
-  public Loss loss(Transformer model, NDManager manager, long step, int microBatch) {
-    return training.loss(model, manager, step, microBatch);
+  public NDArray tokens(NDManager manager, long step, int microBatch) {
+    return training.tokens(manager, step, microBatch);
+  }
+
+  @Override
+  public Scored loss(Transformer model, NDManager manager, NDArray hidden, long step, int microBatch) {
+    return training.loss(model, manager, hidden, step, microBatch);
   }
 
   @Override

@@ -1,15 +1,19 @@
 package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.Manifest;
+import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
+import dev.cohort.model.ParamSpec;
 import dev.cohort.model.Parameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +35,18 @@ public final class InitFrom {
         .orElseThrow(() -> new ConfigError(KEY, "run '" + source + "' has no complete checkpoint"));
   }
 
-  /** Copies the source's weights into {@code params}; the model shapes must be equal. */
+  /**
+   * A run's starting weights, or the part of them a pipeline stage holds: drawn from run.seed (per tensor, so any
+   * slice draws what the whole model would), then overwritten by recipe.init-from's where it is set.
+   */
+  public static Parameters startingWeights(CohortConfig config, List<ParamSpec> layout, NDManager manager,
+      DataType dtype) {
+    Parameters params = Parameters.initialize(layout, config.run().seed(), manager, dtype);
+    if (!config.recipe().initFrom().isBlank()) load(Path.of(config.recipe().initFrom()), params, manager);
+    return params;
+  }
+
+  /** Copies the source's weights into {@code params} (by global name: any slice of any checkpoint's placement). */
   public static void load(Path source, Parameters params, NDManager manager) {
     Checkpoint checkpoint = resolve(source);
     TrainerCheckpoints.loadParameters(checkpoint, params, manager);

@@ -12,6 +12,8 @@ package dev.cohort.worker.train;
  * @param expertTokens per MoE layer, slots routed to each expert over the whole step
  * @param droppedTokens per MoE layer, slots dropped for capacity over the whole step
  * @param routerEntropy per MoE layer, the router's mean entropy per token (nats), averaged over the micro-batches
+ * @param tokens token ids fed to the model over the step's micro-batches (rows x length)
+ * @param objectiveFigures the objective's figures (ObjectiveFigures), summed over the step's micro-batches
  */
 public record StepResult(
     long step,
@@ -24,6 +26,8 @@ public record StepResult(
     int[][] expertTokens,
     int[] droppedTokens,
     double[] routerEntropy,
+    long tokens,
+    double[] objectiveFigures,
     double forwardMs,
     double backwardMs,
     double optimizerMs) {}

@@ -2,16 +2,16 @@ package dev.cohort.worker.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.align.Objectives;
-import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,14 +44,12 @@ public final class Trainer implements AutoCloseable {
     this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     TrainConfig train = config.train();
     this.manager = NDManager.newBaseManager(Device.fromName(train.device()));
-    DataType dtype = Precision.dtype(train);
-    this.params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager, dtype);
-    params.requireGradients();
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
-    if (!config.recipe().initFrom().isBlank()) InitFrom.load(Path.of(config.recipe().initFrom()), params, manager);
+    this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
+    params.requireGradients();
     this.model = new Transformer(config.model(), params, manager);
     this.optimizer = new AdamW(train, params);
-    this.objective = Objectives.of(config, model, manager);
+    this.objective = Objectives.of(config, scratch -> model, manager);
     this.trainingStep = new TrainingStep(train, model, params, optimizer, objective, manager);
     this.checkpoints = new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep());
     this.firstStep = resume ? checkpoints.restoreLatest(params, optimizer, manager) : 0;
@@ -69,15 +67,15 @@ public final class Trainer implements AutoCloseable {
   /** Trains to the configured step count; returns the last step's metrics (null if nothing was left to do). */
   public ObjectNode run(Listener listener) {
     TrainConfig train = config.train();
-    long tokensPerStep = (long) train.globalBatch() * config.data().seqLen();
+    List<String> figures = ObjectiveFigures.of(config.recipe().objective());
     ObjectNode last = null;
     try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
       for (long step = firstStep; step < train.steps(); step++) {
         long start = System.nanoTime();
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
-        last = MetricsLog.record(result, stepMs, tokensPerStep * 1000.0 / stepMs);
-        objective.report(last);
+        last = MetricsLog.record(result, stepMs, result.tokens() * 1000.0 / stepMs);
+        ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
           objective.evaluate(model, manager, last);

@@ -56,12 +56,15 @@ public final class TrainingStep {
       try (NDScope scope = new NDScope()) {
         Autograd.record(true);
         long start = System.nanoTime();
-        Loss loss = objective.loss(model, manager, step, m);
+        NDArray tokens = objective.tokens(manager, step, m); // (B, T)
+        Transformer.Hidden hidden = model.layers(model.embed(tokens), null);
+        Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, m);
+        Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());
         long forwardEnd = System.nanoTime();
         // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
         Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro)));
         Autograd.record(false);
-        totals.add(loss, forwardEnd - start, System.nanoTime() - forwardEnd);
+        totals.add(loss, scored.figures(), tokens.size(), forwardEnd - start, System.nanoTime() - forwardEnd);
       } finally {
         Autograd.record(false);
       }
@@ -98,6 +101,8 @@ public final class TrainingStep {
     private double loss;
     private double aux;
     private double z;
+    private double[] figures = new double[0];
+    private long tokens;
     private long forwardNs;
     private long backwardNs;
     private final ExpertLoad load = new ExpertLoad();
@@ -106,10 +111,13 @@ public final class TrainingStep {
       this.micro = micro;
     }
 
-    void add(Loss l, long forward, long backward) {
+    void add(Loss l, double[] objectiveFigures, long fed, long forward, long backward) {
       loss += scalar(l.crossEntropy()) / micro;
       aux += scalar(l.balance()) / micro;
       z += scalar(l.z()) / micro;
+      if (figures.length == 0) figures = new double[objectiveFigures.length];
+      for (int i = 0; i < figures.length; i++) figures[i] += objectiveFigures[i];
+      tokens += fed;
       forwardNs += forward;
       backwardNs += backward;
       load.add(l.moe());
@@ -119,7 +127,7 @@ public final class TrainingStep {
       double[] entropy = load.entropySums().clone();
       for (int layer = 0; layer < entropy.length; layer++) entropy[layer] /= micro;
       return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, load.tokens(), load.dropped(), entropy,
-          forwardNs / 1e6, backwardNs / 1e6, optimizerMs);
+          tokens, figures, forwardNs / 1e6, backwardNs / 1e6, optimizerMs);
     }
   }
 
