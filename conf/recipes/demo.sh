@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The alignment demo in one command: build the Brown genre task, pretrain, SFT, DPO, and measure dev and held-out
 # accuracy after each stage (the model picks the most likely of the genre words). Writes runs/NAME-results.md.
-#   conf/recipes/demo.sh [NAME]      (NAME defaults to "demo"; a stage whose run exists is resumed, so a rerun
-#                                     finishes an interrupted pipeline and re-measures a finished one)
+#   conf/recipes/demo.sh [--dense] [NAME]
+# NAME defaults to "demo" ("demo-dense" with --dense: the same stages on the dense twin, conf/recipes/dense). A stage
+# whose run exists is resumed, so a rerun finishes an interrupted pipeline and re-measures a finished one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-name="${1:-demo}"
+recipes=conf/recipes
+name=demo
+if [[ "${1:-}" == "--dense" ]]; then
+  recipes=conf/recipes/dense
+  name=demo-dense
+  shift
+fi
+name="${1:-$name}"
 task="runs/$name-task"
 results="runs/$name-results.md"
 
@@ -13,7 +21,7 @@ stage() { # stage NAME RECIPE [--set ...]: train one stage (or finish it, if a r
   local stage="$1" recipe="$2"; shift 2
   local start=$SECONDS resume=()
   [[ -f "runs/$name-$stage/config.conf" ]] && resume=(--resume)
-  ./cohort train --no-progress "${resume[@]}" --config "conf/recipes/$recipe.conf" --set "run.name=$name-$stage" "$@" \
+  ./cohort train --no-progress "${resume[@]}" --config "$recipes/$recipe.conf" --set "run.name=$name-$stage" "$@" \
     >/dev/null
   local trained=$((SECONDS - start))
   local dev held steps

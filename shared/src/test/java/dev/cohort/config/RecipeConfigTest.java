@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.model.ModelLayout;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,27 @@ class RecipeConfigTest {
 
   @Test
   void theThreeStageRecipesLoadAndChainByInitFrom() {
-    CohortConfig pretrain = CohortConfig.load(RECIPES.resolve("pretrain.conf"), List.of());
+    assertChained(RECIPES);
+  }
+
+  @Test
+  void theDenseRecipesChainTheSameStagesOnTheDenseTwinAtEqualActiveParameters() {
+    assertChained(RECIPES.resolve("dense"));
+    ModelConfig moe = CohortConfig.load(RECIPES.resolve("pretrain.conf"), List.of()).model();
+    ModelConfig dense = CohortConfig.load(RECIPES.resolve("dense/pretrain.conf"), List.of()).model();
+    assertEquals(0, dense.moeLayerCount());
+    long routers = (long) moe.moeLayerCount() * moe.moe().numExperts() * moe.hiddenSize();
+    assertEquals(ModelLayout.activeParameterCount(moe) - routers, ModelLayout.activeParameterCount(dense));
+    CohortConfig denseSft = CohortConfig.load(RECIPES.resolve("dense/sft.conf"), List.of());
     CohortConfig sft = CohortConfig.load(RECIPES.resolve("sft.conf"), List.of());
-    CohortConfig dpo = CohortConfig.load(RECIPES.resolve("dpo.conf"), List.of());
+    assertEquals(sft.train(), denseSft.train(), "the same stage, only the model differs");
+    assertEquals(sft.recipe().examples(), denseSft.recipe().examples());
+  }
+
+  private static void assertChained(Path recipes) {
+    CohortConfig pretrain = CohortConfig.load(recipes.resolve("pretrain.conf"), List.of());
+    CohortConfig sft = CohortConfig.load(recipes.resolve("sft.conf"), List.of());
+    CohortConfig dpo = CohortConfig.load(recipes.resolve("dpo.conf"), List.of());
     assertEquals(RecipeConfig.LM, pretrain.recipe().objective());
     assertEquals(RecipeConfig.SFT, sft.recipe().objective());
     assertEquals(RecipeConfig.DPO, dpo.recipe().objective());
