@@ -47,6 +47,8 @@ score() { sed -E 's/.*"accuracy":([0-9.]+).*/\1/' <<<"$1"; }
   echo "| --- | --- | --- | --- | --- |"
 } >"$results"
 stage pretrain pretrain
-stage sft sft --set "recipe.init-from=runs/$name-pretrain" --set "recipe.examples=$task/sft.jsonl"
-stage dpo dpo --set "recipe.init-from=runs/$name-sft" --set "recipe.examples=$task/dpo.jsonl"
+stage sft sft --set "recipe.init-from=runs/$name-pretrain" --set "recipe.examples=$task/sft.jsonl" \
+  --set "recipe.eval-examples=$task/dev.jsonl"
+stage dpo dpo --set "recipe.init-from=runs/$name-sft" --set "recipe.examples=$task/dpo.jsonl" \
+  --set "recipe.eval-examples=$task/dev-dpo.jsonl"
 cat "$results"

@@ -11,6 +11,8 @@ import java.util.Set;
  * @param initFrom "" for a fresh initialisation; else a run directory (its newest complete checkpoint) or one
  *     checkpoint directory. Weights only: the optimizer, the step count and the LR schedule start afresh
  * @param examples JSON-lines file of the sft or dpo examples (unused by lm)
+ * @param evalExamples "" for none; else held-out examples in the same format, on which sft and dpo report val_loss
+ *     (dpo also val_reward_accuracy and val_reward_margin) every train.eval-every steps and at the end
  * @param pack sft: pack several examples into each data.seq-len window (false: one example per window, padded)
  * @param template how a conversation becomes text (sft, dpo and choice evaluation)
  * @param dpo the DPO loss's settings
@@ -19,6 +21,7 @@ public record RecipeConfig(
     String objective,
     String initFrom,
     String examples,
+    String evalExamples,
     boolean pack,
     ChatTemplateConfig template,
     DpoConfig dpo) {
@@ -37,6 +40,8 @@ public record RecipeConfig(
         "must be lm, sft or dpo, got '" + objective + "'");
     Check.that(!onExamples() || !examples.isBlank(), path + ".examples",
         "must name a JSON-lines file of examples when objective = " + objective);
+    Check.that(onExamples() || evalExamples.isBlank(), path + ".eval-examples",
+        "is for sft and dpo; objective = lm evaluates on the corpus's validation split");
     template.validate(path + ".template");
     dpo.validate(path + ".dpo");
   }

@@ -54,6 +54,7 @@ class RecipeConfigTest {
   @Test
   void badRecipesAreRejectedWithTheirPath() {
     assertRejected("recipe.objective = rlhf", "cohort.recipe.objective");
+    assertRejected("recipe.eval-examples = held-out.jsonl", "cohort.recipe.eval-examples");
     assertRejected("recipe.objective = sft", "cohort.recipe.examples");
     assertRejected("recipe.template.user = \"[INST]\"", "cohort.recipe.template.user");
     assertRejected("recipe.dpo.beta = 0", "cohort.recipe.dpo.beta");

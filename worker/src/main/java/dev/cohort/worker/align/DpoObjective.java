@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.DpoConfig;
 import dev.cohort.data.WindowSampler;
 import dev.cohort.model.Autograd;
@@ -11,6 +12,7 @@ import dev.cohort.model.Ops;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.Objective;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,6 +28,8 @@ public final class DpoObjective implements Objective {
   private final EpochOrder order;
   private final int microBatchSize;
   private final int globalBatch;
+  private final List<Pair> evalPairs;
+  private final Reference evalReference;
 
   /** A preference pair as tokens: prompt then response, response tokens flagged, both fitted to a row. */
   public record Pair(Tokenized chosen, Tokenized rejected) {
@@ -42,9 +46,10 @@ public final class DpoObjective implements Objective {
   /**
    * @param reference the frozen reference model, or null where this objective computes no loss (a pipeline stage
    *     without the head, which needs the tokens only)
+   * @param evalPairs held-out pairs for val_loss, val_reward_accuracy and val_reward_margin (empty: none)
    */
   public DpoObjective(List<Pair> pairs, DpoConfig config, int padToken, int microBatchSize, int globalBatch, long seed,
-      Transformer reference, NDManager manager) {
+      List<Pair> evalPairs, Transformer reference, NDManager manager) {
     this.pairs = List.copyOf(pairs);
     this.config = config;
     this.padToken = padToken;
@@ -52,6 +57,37 @@ public final class DpoObjective implements Objective {
     this.microBatchSize = microBatchSize;
     this.globalBatch = globalBatch;
     this.reference = reference == null ? null : computeReference(reference, manager);
+    this.evalPairs = List.copyOf(evalPairs);
+    this.evalReference = reference == null || evalPairs.isEmpty() ? null : likelihoods(this.evalPairs, reference,
+        manager);
+  }
+
+  /** The training objective on the held-out pairs, whole, without a graph. */
+  @Override
+  public void evaluate(Transformer model, NDManager manager, ObjectNode line) {
+    if (evalReference == null) return;
+    Reference policy = likelihoods(evalPairs, model, manager);
+    try (NDScope scope = new NDScope()) {
+      DpoLoss dpo = DpoLoss.of(manager.create(policy.chosen()), manager.create(policy.rejected()),
+          manager.create(evalReference.chosen()), manager.create(evalReference.rejected()), config.beta());
+      DpoLoss.Stats stats = dpo.stats();
+      double chosenLogLikelihood = 0;
+      for (double c : policy.chosen()) chosenLogLikelihood += c;
+      long chosenTokens = evalPairs.stream().mapToLong(p -> p.chosen().responseTokens()).sum();
+      line.put("val_loss", stats.loss() - config.sftWeight() * chosenLogLikelihood / chosenTokens);
+      line.put("val_reward_margin", stats.margin());
+      line.put("val_reward_accuracy", stats.accuracy());
+    }
+  }
+
+  /** Each pair's chosen and rejected sequence log-likelihood under {@code model}, scored as choices are. */
+  private Reference likelihoods(List<Pair> set, Transformer model, NDManager manager) {
+    List<Tokenized> rows = new ArrayList<>();
+    set.forEach(p -> rows.add(p.chosen()));
+    set.forEach(p -> rows.add(p.rejected()));
+    double[] scores = ChoiceAccuracy.scores(model, manager, rows, padToken);
+    return new Reference(Arrays.copyOfRange(scores, 0, set.size()), Arrays.copyOfRange(scores, set.size(),
+        scores.length));
   }
 
   @Override

@@ -32,13 +32,14 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Writes sft.jsonl ({prompt, response}) and dpo.jsonl ({prompt, chosen: the genre, rejected: each other genre in
  * turn}) from disjoint passages of the training documents, so preference tuning sees passages SFT never saw; and
- * dev.jsonl and held-out.jsonl ({prompt, response, choices}) from their own documents. Recipes are tuned on dev;
- * held-out is measured once.
+ * dev.jsonl and held-out.jsonl ({prompt, response, choices}) from their own documents, with dev's passages also as
+ * dev-dpo.jsonl pairs (for DPO's val_loss). Recipes are tuned on dev; held-out is measured once.
  */
 public final class GenreTask {
   public static final String SFT = "sft.jsonl";
   public static final String DPO = "dpo.jsonl";
   public static final String DEV = "dev.jsonl";
+  public static final String DEV_PAIRS = "dev-dpo.jsonl";
   public static final String HELD_OUT = "held-out.jsonl";
   private static final String BUNDLED_RESOURCE = "/corpus/brown.jsonl.gz";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -110,6 +111,7 @@ public final class GenreTask {
       write(outDir.resolve(SFT), split.sft(), e -> List.of(answered(settings, e)));
       int pairs = write(outDir.resolve(DPO), split.dpo(), e -> preferences(settings, e, answers));
       write(outDir.resolve(DEV), split.dev(), e -> List.of(question(settings, e, answers)));
+      write(outDir.resolve(DEV_PAIRS), split.dev(), e -> preferences(settings, e, answers));
       write(outDir.resolve(HELD_OUT), split.heldOut(), e -> List.of(question(settings, e, answers)));
       return new Counts(split.sft().size(), pairs, split.dev().size(), split.heldOut().size());
     } catch (IOException e) {

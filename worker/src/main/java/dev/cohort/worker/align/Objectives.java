@@ -13,6 +13,7 @@ import dev.cohort.worker.train.Objective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,16 @@ public final class Objectives {
     int seqLen = config.data().seqLen();
     List<Row> rows = Row.layOut(examples, seqLen, config.recipe().pack(), template.tokenizer().endOfText());
     log.info("sft: {} examples in {} rows of {} tokens", examples.size(), rows.size(), seqLen);
-    return new SftObjective(rows, config.train().microBatchSize(), config.train().globalBatch(), config.run().seed());
+    List<Tokenized> eval = new ArrayList<>();
+    for (List<Turn> c : evalFile(config, ExampleFile::conversations)) eval.add(template.render(c).truncatedTo(seqLen));
+    return new SftObjective(rows, config.train().microBatchSize(), config.train().globalBatch(), config.run().seed(),
+        eval, template.tokenizer().endOfText());
+  }
+
+  /** The examples of recipe.eval-examples, or none. */
+  private static <T> List<T> evalFile(CohortConfig config, Function<Path, List<T>> read) {
+    String file = config.recipe().evalExamples();
+    return file.isBlank() ? List.of() : read.apply(Path.of(file));
   }
 
   private static DpoObjective dpo(CohortConfig config, ChatTemplate template, Reference reference,
@@ -73,16 +83,20 @@ public final class Objectives {
     for (Preference p : ExampleFile.preferences(Path.of(config.recipe().examples()))) {
       pairs.add(DpoObjective.Pair.of(p, template, config.data().seqLen()));
     }
+    List<DpoObjective.Pair> eval = new ArrayList<>();
+    for (Preference p : evalFile(config, ExampleFile::preferences)) {
+      eval.add(DpoObjective.Pair.of(p, template, config.data().seqLen()));
+    }
     int pad = template.tokenizer().endOfText();
     TrainConfig train = config.train();
     if (reference == null) {
       return new DpoObjective(pairs, config.recipe().dpo(), pad, train.microBatchSize(), train.globalBatch(),
-          config.run().seed(), null, manager);
+          config.run().seed(), eval, null, manager);
     }
     long start = System.nanoTime();
     try (NDManager scratch = manager.newSubManager()) {
       DpoObjective objective = new DpoObjective(pairs, config.recipe().dpo(), pad, train.microBatchSize(),
-          train.globalBatch(), config.run().seed(), reference.build(scratch), manager);
+          train.globalBatch(), config.run().seed(), eval, reference.build(scratch), manager);
       log.info("dpo: reference log-probabilities of {} pairs in {} ms", pairs.size(),
           (System.nanoTime() - start) / 1_000_000);
       return objective;

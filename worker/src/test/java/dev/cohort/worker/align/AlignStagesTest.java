@@ -84,6 +84,44 @@ class AlignStagesTest {
   }
 
   @Test
+  void heldOutExamplesAreScoredWithTheTrainingObjective() throws IOException {
+    Path sft = write("sft.jsonl",
+        "{\"prompt\": \"Is the sky blue?\", \"response\": \"yes it is\"}",
+        "{\"prompt\": \"Is grass red?\", \"response\": \"no\"}",
+        "{\"prompt\": \"Is snow white?\", \"response\": \"yes\"}");
+    // One micro-batch of the three unpacked examples and an update too small to matter: the step's loss (before the
+    // update) and val_loss on the same examples (after it) are one mean NLL per response token, however batched.
+    JsonNode sftLine = train(hocon("run.name = sft", "recipe.objective = sft", "train.steps = 1", "recipe.pack = false",
+        "train.micro-batch-size = 3", "train.lr = 1e-12", "train.eval-every = 1",
+        "recipe.examples = \"" + sft + "\"", "recipe.eval-examples = \"" + sft + "\"")).get(0);
+    assertEquals(sftLine.get("loss").asDouble(), sftLine.get("val_loss").asDouble(), 1e-9);
+
+    Path dpo = write("dpo.jsonl",
+        "{\"prompt\": \"Is the sky blue?\", \"chosen\": \"yes\", \"rejected\": \"no\"}",
+        "{\"prompt\": \"Is grass red?\", \"chosen\": \"no\", \"rejected\": \"yes\"}");
+    List<String> dpoRun = List.of("recipe.objective = dpo", "recipe.examples = \"" + dpo + "\"",
+        "recipe.eval-examples = \"" + dpo + "\"", "recipe.init-from = \"" + dir.resolve("runs/sft") + "\"",
+        "recipe.dpo.beta = 0.5", "recipe.dpo.sft-weight = 0.5");
+    JsonNode still = train(hocon(concat(dpoRun, "run.name = still", "train.steps = 1", "train.lr = 1e-12",
+        "train.eval-every = 1"))).get(0);
+    double nll = still.get("chosen_nll").asDouble();
+    assertEquals(Math.log(2) + 0.5 * nll, still.get("val_loss").asDouble(), 1e-6, "policy = reference: log 2 + NLL");
+    assertEquals(0, still.get("val_reward_margin").asDouble(), 1e-6);
+    List<JsonNode> learnt = train(hocon(concat(dpoRun, "run.name = learnt", "train.steps = 4",
+        "train.eval-every = 4")));
+    JsonNode last = learnt.get(3);
+    assertEquals(1.0, last.get("val_reward_accuracy").asDouble(), "both held-out pairs (here: the training pairs)");
+    assertTrue(last.get("val_reward_margin").asDouble() > 0, last.toString());
+    assertTrue(learnt.subList(0, 3).stream().noneMatch(l -> l.has("val_loss")), "evaluated every 4 steps only");
+  }
+
+  private static String[] concat(List<String> base, String... more) {
+    List<String> all = new ArrayList<>(base);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
   void initFromCopiesTheWeightsOfAnotherRunAndRejectsAPathWithoutCheckpoints() throws IOException {
     Path sft = write("sft.jsonl", "{\"prompt\": \"a\", \"response\": \"b\"}");
     train(hocon("run.name = source", "recipe.objective = sft", "train.steps = 1", "run.seed = 1",

@@ -50,6 +50,7 @@ class GenreTaskTest {
         + "3 dev (one document), 4 held-out each");
     Set<String> training = documents(out.resolve(GenreTask.SFT));
     training.addAll(documents(out.resolve(GenreTask.DPO)));
+    assertEquals(documents(out.resolve(GenreTask.DEV)), documents(out.resolve(GenreTask.DEV_PAIRS)));
     List<Set<String>> parts = List.of(training, documents(out.resolve(GenreTask.DEV)),
         documents(out.resolve(GenreTask.HELD_OUT)));
     for (int i = 0; i < parts.size(); i++) {
@@ -86,7 +87,7 @@ class GenreTaskTest {
     GenreTask.write(corpus.toString(), dir.resolve("one"), settings(3));
     GenreTask.write(corpus.toString(), dir.resolve("two"), settings(3));
     GenreTask.write(corpus.toString(), dir.resolve("three"), settings(4));
-    for (String file : List.of(GenreTask.SFT, GenreTask.DPO, GenreTask.DEV, GenreTask.HELD_OUT)) {
+    for (String file : List.of(GenreTask.SFT, GenreTask.DPO, GenreTask.DEV, GenreTask.DEV_PAIRS, GenreTask.HELD_OUT)) {
       assertEquals(Files.readString(dir.resolve("one").resolve(file)),
           Files.readString(dir.resolve("two").resolve(file)));
     }
