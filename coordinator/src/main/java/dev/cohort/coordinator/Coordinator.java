@@ -377,6 +377,7 @@ public final class Coordinator {
           train.gradAccumSteps());
       metrics.write(line);
       run.listener().onStep(line, train.steps());
+      stragglers = stragglers.stepFinished();
       long done = state.step() + 1;
       boolean checkpoint = checkpoints.due(done);
       if (checkpoint) {

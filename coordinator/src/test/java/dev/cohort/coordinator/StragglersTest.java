@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Missed deadlines add up per worker over a run; a worker at the limit is to be treated as lost. */
+/** Missed deadlines add up per worker over consecutive late steps; a worker at the limit is to be treated as lost. */
 class StragglersTest {
   @Test
   void aWorkerIsLostOnceItHasMissedTheLimitOfDeadlines() {
@@ -17,6 +17,18 @@ class StragglersTest {
     assertEquals(1, s.missesOf("a"));
     assertEquals(0, s.missesOf("c"));
     assertEquals(Set.of("b"), s.overLimit());
+  }
+
+  @Test
+  void aStepOnTimeClearsAWorkersMissesSoRareSlowStepsNeverAddUpToTheLimit() {
+    Stragglers s = Stragglers.none(2).missed(Set.of("a", "b")).stepFinished();
+    assertEquals(1, s.missesOf("a"), "late in the step that just finished: kept");
+    s = s.missed(Set.of("b"));
+    assertEquals(Set.of("b"), s.overLimit(), "b was late in two steps that followed one another");
+    assertEquals(0, s.stepFinished().missesOf("a"), "a's next step was on time");
+    s = Stragglers.none(2);
+    for (int step = 0; step < 10; step++) s = s.missed(Set.of("c")).stepFinished().stepFinished();
+    assertEquals(Set.of(), s.overLimit(), "late every other step: never two in a row");
   }
 
   @Test

@@ -29,7 +29,7 @@ package dev.cohort.config;
  * @param stragglerSeconds a worker that has not finished a step's phase (forward/backward, update) this long after
  *     it was asked, and is not waiting on a peer, misses a deadline, and again every as many seconds it stays late
  *     (0: no deadline; the first step of a placement has none)
- * @param stragglerLimit after this many missed straggler deadlines in a run, a worker is treated as lost
+ * @param stragglerLimit after this many missed straggler deadlines, in steps late one after another, a worker is lost
  * @param restartLostWorkers whether a run of local worker JVMs ({@code ./cohort train --workers N}) starts a new JVM
  *     for each one that dies
  * @param tls Artery over TLS with mutual authentication between nodes
