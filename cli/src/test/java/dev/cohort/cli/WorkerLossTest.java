@@ -19,7 +19,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,16 +62,6 @@ class WorkerLossTest {
     uninterrupted = metrics("uninterrupted");
   }
 
-  /** The newest committed checkpoint's step in a run's directory (0 when there is none). */
-  private static long newestCommitted(String name) {
-    try (Stream<Path> dirs = Files.list(dir.resolve("runs").resolve(name).resolve("checkpoints"))) {
-      return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+"))
-          .mapToLong(n -> Long.parseLong(n.substring("step-".length()))).max().orElse(0);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Seeded kill steps, increasing, each at least two steps after the last so a recovery lies between them. */
   private static List<Long> killSteps(Random random, int kills) {
     List<Long> steps = new ArrayList<>();
@@ -112,7 +101,7 @@ class WorkerLossTest {
           stepsSeen.add(step);
           int done = committedAtKill.size();
           if (done < killAfter.size() && step == killAfter.get(done)) {
-            committedAtKill.add(newestCommitted(name));
+            committedAtKill.add(ClusterJvms.newestCommitted(dir.resolve("runs").resolve(name)));
             killIndex.add(stepsSeen.size() - 1);
             if (done == 0) killNanos.set(System.nanoTime());
             int which = done == 0 ? victim : random.nextInt(2);

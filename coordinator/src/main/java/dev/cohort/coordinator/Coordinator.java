@@ -45,6 +45,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Down;
@@ -117,8 +119,20 @@ public final class Coordinator {
         timers.startSingleTimer("join", new JoinTimeout(),
             Duration.ofSeconds(run.config().cluster().joinTimeoutSeconds()));
       }
-      return new Running(context, timers).tracking(Map.of(), run);
+      int startWith = run == null ? 0 : Replan.workersToStart(run.config(), workersPresent(cluster));
+      return new Running(context, timers, startWith).tracking(Map.of(), run);
     }));
+  }
+
+  /** Reachable Up members of the worker role: the workers of a run in progress when this coordinator takes over. */
+  private static int workersPresent(Cluster cluster) {
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    int present = 0;
+    for (Member m : cluster.state().getMembers()) {
+      boolean up = m.status() == MemberStatus.up();
+      if (up && m.hasRole(NodeRole.WORKER.roleName()) && !unreachable.contains(m)) present++;
+    }
+    return present;
   }
 
   /** The behaviours, one per state, sharing the actor's context and timers. */
@@ -140,15 +154,18 @@ public final class Coordinator {
     private final SortedMap<String, String> dataAddresses = new TreeMap<>();
     /** Whether the next RunStep is the placement's first, which carries the data addresses to every worker. */
     private boolean announceAddresses;
+    /** How many registered workers the pending run waits for ({@link Replan#workersToStart}). */
+    private final int startWith;
 
-    Running(ActorContext<Command> context, TimerScheduler<Command> timers) {
+    Running(ActorContext<Command> context, TimerScheduler<Command> timers, int startWith) {
       this.context = context;
       this.timers = timers;
+      this.startWith = startWith;
     }
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
     Behavior<Command> tracking(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec pending) {
-      if (pending != null && available(workers).size() >= pending.config().parallel().workers()) {
+      if (pending != null && available(workers).size() >= startWith) {
         return start(workers, pending);
       }
       return unplaced(workers)
@@ -244,7 +261,12 @@ public final class Coordinator {
         run.listener().onFinished();
         return tracking(workers, null);
       }
-      return assign(workers, run, 1, from);
+      int available = available(workers).size();
+      ParallelConfig layout = Replan.fit(run.config(), available).orElseThrow();
+      if (layout.equals(run.config().parallel())) return assign(workers, run, 1, from);
+      context.getLog().warn("taking over run {} on the {} worker(s) left (pp={} dp={} ep={})", run.runId(), available,
+          layout.pp(), layout.dp(), layout.ep());
+      return assign(workers, run.withParallel(layout), 1, from);
     }
 
     /** Places the run on the available workers at {@code epoch}; they restore {@code from} first when not null. */
