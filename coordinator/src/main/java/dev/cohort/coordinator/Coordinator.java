@@ -120,7 +120,7 @@ public final class Coordinator {
             Duration.ofSeconds(run.config().cluster().joinTimeoutSeconds()));
       }
       int startWith = run == null ? 0 : Replan.workersToStart(run.config(), workersPresent(cluster));
-      return new Running(context, timers, startWith).tracking(Map.of(), run);
+      return new Running(context, timers, startWith).begin(run);
     }));
   }
 
@@ -154,6 +154,8 @@ public final class Coordinator {
     private final SortedMap<String, String> dataAddresses = new TreeMap<>();
     /** Whether the next RunStep is the placement's first, which carries the data addresses to every worker. */
     private boolean announceAddresses;
+    /** The checkpoint a resumed run starts from (read by {@link #begin}), or null. */
+    private Checkpoint resumeFrom;
     /** How many registered workers the pending run waits for ({@link Replan#workersToStart}). */
     private final int startWith;
 
@@ -161,6 +163,26 @@ public final class Coordinator {
       this.context = context;
       this.timers = timers;
       this.startWith = startWith;
+    }
+
+    /**
+     * Opens the run's checkpoints and, for a resumed run, reads the newest complete one before waiting for workers: a
+     * resumed run already at train.steps ends at once (a standby whose primary finished the run takes the singleton
+     * over when the primary leaves, and must not wait for workers that are gone).
+     */
+    Behavior<Command> begin(RunSpec run) {
+      if (run == null) return tracking(Map.of(), null);
+      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
+      resumeFrom = run.resume() ? checkpoints.latest().orElse(null) : null;
+      if (run.resume() && resumeFrom == null) {
+        context.getLog().warn("no complete checkpoint to resume: starting at step 0");
+      }
+      if (resumeFrom == null || resumeFrom.step() < run.config().train().steps()) return tracking(Map.of(), run);
+      context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
+          run.config().train().steps());
+      timers.cancel("join");
+      run.listener().onFinished();
+      return tracking(Map.of(), null);
     }
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
@@ -250,17 +272,8 @@ public final class Coordinator {
     private Behavior<Command> start(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
       timers.cancel("join");
       configured = run;
-      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
       stragglers = Stragglers.none(run.config().cluster().stragglerLimit());
-      Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
-      if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
-      if (from != null && from.step() >= run.config().train().steps()) {
-        context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
-            run.config().train().steps());
-        workers.values().forEach(w -> w.tell(new WorkerProtocol.Stop(run.runId())));
-        run.listener().onFinished();
-        return tracking(workers, null);
-      }
+      Checkpoint from = resumeFrom;
       int available = available(workers).size();
       ParallelConfig layout = Replan.fit(run.config(), available).orElseThrow();
       if (layout.equals(run.config().parallel())) return assign(workers, run, 1, from);
