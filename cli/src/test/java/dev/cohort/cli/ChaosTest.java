@@ -81,57 +81,28 @@ class ChaosTest {
   void aRunSurvivesWorkerAndCoordinatorKillsWithTheSameLosses() throws Exception {
     long seed = Long.getLong(SEED_PROPERTY, new Random().nextLong());
     List<Kill> plan = plan(new Random(seed));
-    Random victims = new Random(seed + 1);
     String replay = "seed " + seed + " (replay: -D" + SEED_PROPERTY + "=" + seed + "), plan " + plan;
     System.out.println("chaos: " + replay);
     List<JsonNode> reference = ClusterJvms.uninterrupted(overrides("uninterrupted"), dir.resolve("runs"),
         "uninterrupted");
 
     String name = "chaos";
-    Path logs = Files.createDirectories(dir.resolve("logs"));
-    Path primaryLog = logs.resolve("primary.log");
-    Path standbyLog = logs.resolve("standby.log");
+    Deployment run = new Deployment(Files.createDirectories(dir.resolve("logs")), dir.resolve("runs").resolve(name));
     long started = System.nanoTime();
-    Process primary = ClusterJvms.coordinator(overrides(name), primaryLog);
-    Process standby = null;
-    LocalWorkers workers = null;
-    List<Killed> kills = new ArrayList<>();
-    List<Long> recoveredNanos = new ArrayList<>();
     boolean ended;
     try {
-      HostPort address = HostPort.parse(ClusterJvms.awaitLine(primaryLog, ClusterJvms.LISTENING,
-          Duration.ofSeconds(60)));
-      standby = ClusterJvms.coordinator(overrides(name), standbyLog, "--join", address.toString(), "--resume");
-      ClusterJvms.awaitLine(standbyLog, ClusterJvms.LISTENING, Duration.ofSeconds(60));
-      workers = ClusterJvms.workers(WORKERS, address, logs);
-      long deadline = started + RUN_LIMIT.toNanos();
-      while (standby.isAlive() && System.nanoTime() < deadline) {
-        List<JsonNode> lines = lines(primaryLog, standbyLog);
-        if (recoveredNanos.size() < kills.size() && lines.size() > kills.get(recoveredNanos.size()).linesBefore()) {
-          recoveredNanos.add(System.nanoTime());
-        }
-        if (kills.size() < plan.size() && due(plan.get(kills.size()), lines, kills)) {
-          Kill kill = plan.get(kills.size());
-          ClusterJvms.kill(kill.target() == Target.COORDINATOR ? primary.toHandle()
-              : placedWorker(lines.get(lines.size() - 1), victims, logs));
-          List<JsonNode> before = lines(primaryLog, standbyLog);
-          kills.add(new Killed(kill, before.size(), before.get(before.size() - 1).get("step").asLong(),
-              ClusterJvms.newestCommitted(dir.resolve("runs").resolve(name)), System.nanoTime()));
-        }
-        Thread.sleep(POLL.toMillis());
-      }
+      run.start(overrides(name));
+      run.drive(plan, new Random(seed + 1), started + RUN_LIMIT.toNanos());
     } finally {
-      report(replay, kills, recoveredNanos, lines(primaryLog, standbyLog), (System.nanoTime() - started) / 1_000_000);
-      ended = standby != null && !standby.isAlive();
-      ClusterJvms.killQuietly(primary);
-      ClusterJvms.killQuietly(standby);
-      if (workers != null) workers.close();
+      run.report(replay, (System.nanoTime() - started) / 1_000_000);
+      ended = run.ended();
+      run.close();
     }
-    assertTrue(ended, "the run ended within " + RUN_LIMIT + "; " + replay + "; logs (kept) in " + logs);
-    assertEquals(0, standby.exitValue(), "the standby finished the run; " + replay + "; see " + standbyLog);
-    List<JsonNode> seen = lines(primaryLog, standbyLog);
-    assertEquals(plan.size(), kills.size(), "every planned kill happened; " + replay);
-    for (Killed k : kills) assertResumedAtCheckpoint(k, seen, replay);
+    assertTrue(ended, "the run ended within " + RUN_LIMIT + "; " + replay + "; logs (kept) in " + run.logs);
+    assertEquals(0, run.standby.exitValue(), "the standby finished the run; " + replay + "; see " + run.logs);
+    List<JsonNode> seen = run.lines();
+    assertEquals(plan.size(), run.kills.size(), "every planned kill happened; " + replay);
+    for (Killed k : run.kills) assertResumedAtCheckpoint(k, seen, replay);
     for (JsonNode line : seen) assertSameLoss(reference, line, "a step line printed by a coordinator; " + replay);
     List<JsonNode> metrics = MetricsLines.of(dir.resolve("runs"), name);
     assertEquals(STEPS, metrics.size(), "one metrics.jsonl line per step; " + replay);
@@ -139,31 +110,115 @@ class ChaosTest {
     assertEquals(1, seen.get(seen.size() - 1).get("workers").size(), "the last steps ran on the one worker left");
   }
 
-  /** The step lines of both coordinators: the primary's, then the standby's (it prints only once it took over). */
-  private static List<JsonNode> lines(Path primaryLog, Path standbyLog) throws IOException {
-    List<JsonNode> all = new ArrayList<>(ClusterJvms.stepLines(primaryLog));
-    all.addAll(ClusterJvms.stepLines(standbyLog));
-    return all;
-  }
+  /** The JVMs of the run under test, their logs, and the kills done to them. */
+  private static final class Deployment implements AutoCloseable {
+    final Path logs;
+    final Path runDir;
+    final Path primaryLog;
+    final Path standbyLog;
+    final List<Killed> kills = new ArrayList<>();
+    /** When the first step line after each kill was seen (System.nanoTime). */
+    final List<Long> recoveredNanos = new ArrayList<>();
+    Process primary;
+    Process standby;
+    LocalWorkers workers;
 
-  /** Whether a line of the kill's step has been printed since the previous kill. */
-  private static boolean due(Kill kill, List<JsonNode> lines, List<Killed> kills) {
-    int from = kills.isEmpty() ? 0 : kills.get(kills.size() - 1).linesBefore();
-    return lines.subList(Math.min(from, lines.size()), lines.size()).stream()
-        .anyMatch(l -> l.get("step").asLong() >= kill.afterStep());
-  }
+    Deployment(Path logs, Path runDir) {
+      this.logs = logs;
+      this.runDir = runDir;
+      this.primaryLog = logs.resolve("primary.log");
+      this.standbyLog = logs.resolve("standby.log");
+    }
 
-  /** The process of a random worker that ran the step of {@code line}, found through the worker logs. */
-  private static ProcessHandle placedWorker(JsonNode line, Random random, Path logs) throws IOException {
-    JsonNode placed = line.get("workers");
-    String id = placed.get(random.nextInt(placed.size())).get("worker").asText();
-    try (Stream<Path> files = Files.list(logs)) {
-      for (Path log : files.filter(f -> f.getFileName().toString().startsWith("worker-")).toList()) {
-        Matcher m = WORKER_PID.matcher(Files.readString(log));
-        if (m.find() && m.group(1).equals(id)) return ProcessHandle.of(Long.parseLong(m.group(2))).orElseThrow();
+    /** The primary, then the standby joined to it, then the workers. */
+    void start(List<String> overrides) throws Exception {
+      primary = ClusterJvms.coordinator(overrides, primaryLog);
+      HostPort address = HostPort.parse(ClusterJvms.awaitLine(primaryLog, ClusterJvms.LISTENING,
+          Duration.ofSeconds(60)));
+      standby = ClusterJvms.coordinator(overrides, standbyLog, "--join", address.toString(), "--resume");
+      ClusterJvms.awaitLine(standbyLog, ClusterJvms.LISTENING, Duration.ofSeconds(60));
+      workers = ClusterJvms.workers(WORKERS, address, logs);
+    }
+
+    /** Watches the step lines and kills as planned until the standby has ended the run, or the deadline. */
+    void drive(List<Kill> plan, Random victims, long deadlineNanos) throws Exception {
+      while (standby.isAlive() && System.nanoTime() < deadlineNanos) {
+        List<JsonNode> lines = lines();
+        int recovering = recoveredNanos.size();
+        if (recovering < kills.size() && lines.size() > kills.get(recovering).linesBefore()) {
+          recoveredNanos.add(System.nanoTime());
+        }
+        if (kills.size() < plan.size() && due(plan.get(kills.size()), lines)) {
+          kill(plan.get(kills.size()), lines.get(lines.size() - 1), victims);
+        }
+        Thread.sleep(POLL.toMillis());
       }
     }
-    throw new AssertionError("no worker log names worker " + id + " in " + logs);
+
+    private void kill(Kill kill, JsonNode last, Random victims) throws Exception {
+      ClusterJvms.kill(kill.target() == Target.COORDINATOR ? primary.toHandle() : placedWorker(last, victims));
+      List<JsonNode> before = lines();
+      kills.add(new Killed(kill, before.size(), before.get(before.size() - 1).get("step").asLong(),
+          ClusterJvms.newestCommitted(runDir), System.nanoTime()));
+    }
+
+    /** The step lines of both coordinators: the primary's, then the standby's (it prints once it took over). */
+    List<JsonNode> lines() throws IOException {
+      List<JsonNode> all = new ArrayList<>(ClusterJvms.stepLines(primaryLog));
+      all.addAll(ClusterJvms.stepLines(standbyLog));
+      return all;
+    }
+
+    /** Whether a line of the kill's step has been printed since the previous kill. */
+    private boolean due(Kill kill, List<JsonNode> lines) {
+      int from = kills.isEmpty() ? 0 : kills.get(kills.size() - 1).linesBefore();
+      return lines.subList(Math.min(from, lines.size()), lines.size()).stream()
+          .anyMatch(l -> l.get("step").asLong() >= kill.afterStep());
+    }
+
+    /** The process of a random worker that ran the step of {@code line}, found through the worker logs. */
+    private ProcessHandle placedWorker(JsonNode line, Random random) throws IOException {
+      JsonNode placed = line.get("workers");
+      String id = placed.get(random.nextInt(placed.size())).get("worker").asText();
+      try (Stream<Path> files = Files.list(logs)) {
+        for (Path log : files.filter(f -> f.getFileName().toString().startsWith("worker-")).toList()) {
+          Matcher m = WORKER_PID.matcher(Files.readString(log));
+          if (m.find() && m.group(1).equals(id)) return ProcessHandle.of(Long.parseLong(m.group(2))).orElseThrow();
+        }
+      }
+      throw new AssertionError("no worker log names worker " + id + " in " + logs);
+    }
+
+    boolean ended() {
+      return standby != null && !standby.isAlive();
+    }
+
+    /** The steps seen (step x workers, kills marked) and how long after each kill the next step finished. */
+    void report(String replay, long runMs) throws IOException {
+      List<JsonNode> seen = lines();
+      StringBuilder steps = new StringBuilder();
+      int next = 0;
+      for (int i = 0; i < seen.size(); i++) {
+        if (next < kills.size() && kills.get(next).linesBefore() == i) {
+          steps.append(" | kill ").append(kills.get(next++).kill().target()).append(" |");
+        }
+        steps.append(' ').append(seen.get(i).get("step").asInt()).append('x')
+            .append(seen.get(i).get("workers").size());
+      }
+      System.out.printf("chaos: %s; run %d ms; steps (step x workers):%s%n", replay, runMs, steps);
+      for (int i = 0; i < recoveredNanos.size(); i++) {
+        System.out.printf("chaos: kill of the %s after step %d: next step finished %d ms later%n",
+            kills.get(i).kill().target(), kills.get(i).lastStep(),
+            (recoveredNanos.get(i) - kills.get(i).atNanos()) / 1_000_000);
+      }
+    }
+
+    @Override
+    public void close() {
+      ClusterJvms.killQuietly(primary);
+      ClusterJvms.killQuietly(standby);
+      if (workers != null) workers.close();
+    }
   }
 
   /** After a kill, training went on right after a committed checkpoint, the newest one at the kill or later. */
@@ -180,23 +235,5 @@ class ChaosTest {
     int step = line.get("step").asInt();
     double expected = reference.get(step).get("loss").asDouble();
     assertEquals(expected, line.get("loss").asDouble(), RELATIVE * expected, where + ": step " + step);
-  }
-
-  private static void report(String replay, List<Killed> kills, List<Long> recoveredNanos, List<JsonNode> seen,
-      long runMs) {
-    StringBuilder steps = new StringBuilder();
-    int next = 0;
-    for (int i = 0; i < seen.size(); i++) {
-      if (next < kills.size() && kills.get(next).linesBefore() == i) {
-        steps.append(" | kill ").append(kills.get(next++).kill().target()).append(" |");
-      }
-      steps.append(' ').append(seen.get(i).get("step").asInt()).append('x').append(seen.get(i).get("workers").size());
-    }
-    System.out.printf("chaos: %s; run %d ms; steps (step x workers):%s%n", replay, runMs, steps);
-    for (int i = 0; i < recoveredNanos.size(); i++) {
-      System.out.printf("chaos: kill of the %s after step %d: next step finished %d ms later%n",
-          kills.get(i).kill().target(), kills.get(i).lastStep(),
-          (recoveredNanos.get(i) - kills.get(i).atNanos()) / 1_000_000);
-    }
   }
 }

@@ -74,11 +74,15 @@ final class ClusterJvms {
     throw new AssertionError("no line matching " + pattern + " in " + log + " within " + timeout);
   }
 
-  /** The step lines a coordinator printed (one JSON object per finished step, redone steps included), in order. */
+  /**
+   * The step lines a coordinator printed (one JSON object per finished step, redone steps included), in order; a
+   * last line still being written is left for the next read.
+   */
   static List<JsonNode> stepLines(Path log) throws IOException {
     List<JsonNode> lines = new ArrayList<>();
     if (!Files.exists(log)) return lines;
-    for (String line : Files.readAllLines(log)) {
+    String text = Files.readString(log);
+    for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
       if (line.startsWith("{\"step\"")) lines.add(JSON.readTree(line));
     }
     return lines;
