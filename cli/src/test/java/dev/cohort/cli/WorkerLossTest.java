@@ -44,7 +44,7 @@ class WorkerLossTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
         "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
         "checkpoint.every = " + CHECKPOINT_EVERY, "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
-        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3"));
+        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3", "metrics.port = 0"));
     overrides.addAll(List.of(more));
     return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
   }

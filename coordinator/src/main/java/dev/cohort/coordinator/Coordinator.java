@@ -182,7 +182,21 @@ public final class Coordinator {
           run.config().train().steps());
       timers.cancel("join");
       run.listener().onFinished();
-      return tracking(Map.of(), null);
+      return over(run.runId(), Map.of());
+    }
+
+    /** A resumed run found complete: workers that register are told to stop, as at the end of the run. */
+    private Behavior<Command> over(String runId, Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      return unplaced(workers)
+          .onMessage(WorkersChanged.class, changed -> {
+            Map<String, ActorRef<WorkerProtocol.Command>> now = workersChanged(workers, changed);
+            now.forEach((id, w) -> {
+              if (!workers.containsKey(id)) w.tell(new WorkerProtocol.Stop(runId));
+            });
+            return over(runId, now);
+          })
+          .onMessage(JoinTimeout.class, timeout -> Behaviors.same())
+          .build();
     }
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
