@@ -65,7 +65,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * ShardedCheckpoints}). A worker that becomes unreachable or leaves is downed; the placement is replanned on the
  * workers left (after waiting up to cluster.replacement-wait-seconds for a replacement), every worker reloads the
  * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
- * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run.
+ * checkpoint. A worker that reports a failure, or a phase unanswered past the step timeout, ends the run. A
+ * coordinator that takes a resumed run over (its singleton moved here) starts on the workers the cluster has
+ * ({@link Replan#workersToStart}), and one that finds the run complete ends it at once.
  */
 public final class Coordinator {
   private Coordinator() {}
