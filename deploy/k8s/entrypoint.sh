@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The container's command in the cohort StatefulSet: pod cohort-0 is the coordinator, every other ordinal a worker
-# that joins it through the headless Service's stable DNS name (the seed). Settings come from the environment the
-# StatefulSet sets: WORKERS, SERVICE (the headless Service's name), POD_NAME, POD_IP, and COHORT_ARGS (more
-# options for `cohort train`, split on spaces).
+# The container's command in the cohort StatefulSet: pod cohort-0 is the coordinator, cohort-1 a standby
+# coordinator (if cohort-0 is lost, it continues the run from the newest checkpoint in the shared runs/ volume),
+# every other ordinal a worker; cohort-1 and the workers join cohort-0 through the headless Service's stable DNS
+# name (the seed). Settings come from the environment the StatefulSet sets: WORKERS, SERVICE (the headless
+# Service's name), POD_NAME, POD_IP, and COHORT_ARGS (more options for `cohort train`, split on spaces).
 set -euo pipefail
 
 ordinal="${POD_NAME##*-}"
@@ -12,6 +13,11 @@ read -r -a train_args <<< "${COHORT_ARGS:-}"
 if [[ "$ordinal" == "0" ]]; then
   exec ./cohort train --workers "${WORKERS:?}" --external-workers --no-progress \
     --set cluster.host="\"${POD_NAME}.${SERVICE}\"" --set cluster.coordinator-port=25520 \
+    --set 'metrics.host="0.0.0.0"' --set metrics.port=9400 "${train_args[@]}"
+fi
+if [[ "$ordinal" == "1" ]]; then
+  exec ./cohort train --workers "${WORKERS:?}" --external-workers --no-progress --standby "$seed" \
+    --set cluster.host="\"${POD_NAME}.${SERVICE}\"" \
     --set 'metrics.host="0.0.0.0"' --set metrics.port=9400 "${train_args[@]}"
 fi
 exec ./cohort worker --join "$seed" --host "${POD_IP:?}" --port 25520 \

@@ -8,6 +8,7 @@ import dev.cohort.cluster.NodeSpec;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.MetricsConfig;
 import dev.cohort.coordinator.Coordinator;
+import dev.cohort.coordinator.LocalRun;
 import dev.cohort.coordinator.RunSpec;
 import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.metrics.MetricsServer;
@@ -74,6 +75,15 @@ public final class CoordinatorCommand implements Callable<Integer> {
     CompletableFuture<String> outcome = new CompletableFuture<>();
     Coordinator.startSingleton(node.system(), train ? run(cohort, hocon, outcome) : null);
     ClusterMetrics.watch(node.system());
+    if (train) {
+      // Downed or removed (a standby when the primary and the workers leave together at the end): no coordinator
+      // here will end the run, so end this process, successfully if the run is complete.
+      node.system().getWhenTerminated().thenRun(() -> {
+        if (!outcome.isDone()) {
+          outcome.complete(LocalRun.complete(cohort) ? "" : "this node left the cluster before the run ended");
+        }
+      });
+    }
     try (MetricsServer metrics = startMetrics(cohort.metrics())) {
       spec.commandLine().getOut().println("coordinator listening on " + node.hostPort()
           + "; workers join with: cohort worker --join " + node.hostPort());

@@ -2,6 +2,7 @@ package dev.cohort.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import dev.cohort.cluster.HostPort;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.coordinator.LocalRun;
@@ -42,9 +43,18 @@ public final class TrainCommand implements Callable<Integer> {
           + "--join cluster.host:cluster.coordinator-port), as the ssh, Slurm and Kubernetes launchers in deploy/ do.")
   boolean externalWorkers;
 
+  @Option(names = "--standby", paramLabel = "HOST:PORT",
+      description = "With --workers N --external-workers: be the standby coordinator of the same run, joined to the "
+          + "coordinator at HOST:PORT; if that one is lost, continue the run here from its newest complete checkpoint. "
+          + "Ends when the run ends. The deploy/ launchers start one.")
+  String standby;
+
   @Override
   public Integer call() {
     if (externalWorkers && workers == 0) throw new ConfigError("--external-workers", "needs --workers N");
+    if (standby != null && !externalWorkers) {
+      throw new ConfigError("--standby", "needs --workers N --external-workers (workers that join the cluster)");
+    }
     if (workers > 0) return trainDistributed();
     Config hocon = resume ? runOf(config.load()).resumedConfig(config.overrides) : config.hocon();
     CohortConfig cohort = CohortConfig.fromHocon(hocon);
@@ -85,12 +95,21 @@ public final class TrainCommand implements Callable<Integer> {
         if (bar.getCurrent() == 0) bar.reset(); // the ETA counts from the first step, not from cluster start-up
         showStep(bar, metrics);
       };
-      ObjectNode last = externalWorkers ? LocalRun.runWithJoiningWorkers(cohort, hocon, progress, resume)
+      ObjectNode last = standby != null ? LocalRun.standby(cohort, hocon, progress, primary())
+          : externalWorkers ? LocalRun.runWithJoiningWorkers(cohort, hocon, progress, resume)
           : LocalRun.run(cohort, hocon, Main.class.getName(), List.of("worker"), progress, resume, processes -> { });
       if (last != null) System.out.println(last);
       System.out.println("run directory: " + RunDirectory.of(cohort));
     }
     return 0;
+  }
+
+  private HostPort primary() {
+    try {
+      return HostPort.parse(standby);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("--standby", e.getMessage());
+    }
   }
 
   private static void showStep(ProgressBar bar, ObjectNode metrics) {

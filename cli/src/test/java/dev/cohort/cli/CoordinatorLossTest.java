@@ -4,21 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.Config;
 import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
-import dev.cohort.cluster.WorkerLaunch;
-import dev.cohort.config.CohortConfig;
-import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +25,6 @@ class CoordinatorLossTest {
   private static final int STEPS = 10;
   private static final int KILL_AFTER_LINES = 5; // the checkpoint of step 3 is committed by then or soon after
   private static final double RELATIVE = 1e-4;
-  private static final Pattern LISTENING = Pattern.compile("coordinator listening on (\\S+);");
   @TempDir static Path dir;
 
   private static List<String> overrides(String name) {
@@ -44,27 +36,6 @@ class CoordinatorLossTest {
         "cluster.join-timeout-seconds = 120", "cluster.unreachable-grace-seconds = 3", "metrics.port = 0");
   }
 
-  private static Process coordinator(String name, Path log, String... extra) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator", "--train",
-        "--config", "../conf/model/tiny.conf"));
-    for (String o : overrides(name)) command.addAll(List.of("--set", o));
-    command.addAll(List.of(extra));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-  }
-
-  private static String awaitLine(Path log, Pattern pattern, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log)) {
-        Matcher m = pattern.matcher(Files.readString(log));
-        if (m.find()) return m.group(1);
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no line matching " + pattern + " in " + log + " within " + timeout);
-  }
-
   private static List<JsonNode> metrics(String name) throws IOException {
     return MetricsLines.of(dir.resolve("runs"), name);
   }
@@ -72,26 +43,21 @@ class CoordinatorLossTest {
   @Test
   @Timeout(180)
   void aStandbyCoordinatorTakesTheRunOverFromTheNewestCheckpoint() throws Exception {
-    List<String> singleWorker = new ArrayList<>(overrides("uninterrupted"));
-    singleWorker.addAll(List.of("checkpoint.every = 0", "parallel.dp = 1"));
-    Config single = CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), singleWorker);
-    try (Trainer trainer = new Trainer(CohortConfig.fromHocon(single), single, false)) {
-      trainer.run((metrics, total) -> { });
-    }
-    List<JsonNode> uninterrupted = metrics("uninterrupted");
+    List<JsonNode> uninterrupted = ClusterJvms.uninterrupted(overrides("uninterrupted"), dir.resolve("runs"),
+        "uninterrupted");
 
     String name = "failover";
     Path logs = Files.createDirectories(dir.resolve("logs"));
-    Process primary = coordinator(name, logs.resolve("primary.log"));
+    Process primary = ClusterJvms.coordinator(overrides(name), logs.resolve("primary.log"));
     Process standby = null;
     LocalWorkers workers = null;
     try {
-      HostPort address = HostPort.parse(awaitLine(logs.resolve("primary.log"), LISTENING, Duration.ofSeconds(60)));
-      standby = coordinator(name, logs.resolve("standby.log"), "--join", address.toString(), "--resume");
-      awaitLine(logs.resolve("standby.log"), LISTENING, Duration.ofSeconds(60));
-      workers = LocalWorkers.start(new WorkerLaunch(2, address, Main.class.getName(), List.of("worker"), List.of(),
-          System.getProperty("java.class.path"), "1g", Duration.ofSeconds(5), ProcessHandle.current().pid(),
-          logs));
+      HostPort address = HostPort.parse(ClusterJvms.awaitLine(logs.resolve("primary.log"), ClusterJvms.LISTENING,
+          Duration.ofSeconds(60)));
+      standby = ClusterJvms.coordinator(overrides(name), logs.resolve("standby.log"), "--join", address.toString(),
+          "--resume");
+      ClusterJvms.awaitLine(logs.resolve("standby.log"), ClusterJvms.LISTENING, Duration.ofSeconds(60));
+      workers = ClusterJvms.workers(2, address, logs);
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (metrics(name).size() < KILL_AFTER_LINES && System.nanoTime() < deadline) Thread.sleep(100);
       assertTrue(metrics(name).size() >= KILL_AFTER_LINES, "the primary trained " + KILL_AFTER_LINES + " steps");
@@ -104,8 +70,8 @@ class CoordinatorLossTest {
       assertTrue(Files.readString(logs.resolve("standby.log")).contains("every worker loads checkpoint step"),
           "the standby resumed from a checkpoint");
     } finally {
-      primary.destroyForcibly();
-      if (standby != null) standby.destroyForcibly();
+      ClusterJvms.killQuietly(primary);
+      ClusterJvms.killQuietly(standby);
       if (workers != null) workers.close();
     }
     List<JsonNode> lines = metrics(name);

@@ -41,7 +41,8 @@ class ReshardingTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 6", "train.warmup-steps = 2",
         "train.min-lr-ratio = 1", "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + steps,
         "train.threads = 1", "checkpoint.every = 2", "checkpoint.keep = 5", "cluster.coordinator-port = 0",
-        "cluster.worker-heap = \"1g\"", "cluster.step-timeout-seconds = 60", "cluster.join-timeout-seconds = 120"));
+        "cluster.worker-heap = \"1g\"", "cluster.step-timeout-seconds = 60", "cluster.join-timeout-seconds = 120",
+        "metrics.port = 0"));
     overrides.addAll(List.of(more));
     return overrides;
   }

@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,8 +53,7 @@ class WorkerLossTest {
         "run.name = " + name, "train.micro-batch-size = 2", "train.grad-accum-steps = 4", "train.warmup-steps = 2",
         "train.lr = 0.01", "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1",
         "checkpoint.every = " + CHECKPOINT_EVERY, "cluster.coordinator-port = 0", "cluster.worker-heap = \"1g\"",
-        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3",
-        "metrics.port = 0")); // 9400 may be taken by another run on the machine
+        "cluster.step-timeout-seconds = 60", "cluster.unreachable-grace-seconds = 3", "metrics.port = 0"));
     overrides.addAll(List.of(more));
     return CohortConfig.hocon(Path.of("../conf/model/tiny.conf"), overrides);
   }
@@ -71,16 +69,6 @@ class WorkerLossTest {
       trainer.run((metrics, total) -> { });
     }
     uninterrupted = metrics("uninterrupted");
-  }
-
-  /** The newest committed checkpoint's step in a run's directory (0 when there is none). */
-  private static long newestCommitted(String name) {
-    try (Stream<Path> dirs = Files.list(dir.resolve("runs").resolve(name).resolve("checkpoints"))) {
-      return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+"))
-          .mapToLong(n -> Long.parseLong(n.substring("step-".length()))).max().orElse(0);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Seeded kill steps, increasing, each at least two steps after the last so a recovery lies between them. */
@@ -122,7 +110,7 @@ class WorkerLossTest {
           stepsSeen.add(step);
           int done = committedAtKill.size();
           if (done < killAfter.size() && step == killAfter.get(done)) {
-            committedAtKill.add(newestCommitted(name));
+            committedAtKill.add(ClusterJvms.newestCommitted(dir.resolve("runs").resolve(name)));
             killIndex.add(stepsSeen.size() - 1);
             if (done == 0) killNanos.set(System.nanoTime());
             int which = done == 0 ? victim : random.nextInt(2);

@@ -49,6 +49,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Down;
@@ -69,7 +71,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * last committed checkpoint, and the run goes on from its step. A worker that joins later is taken in at the next
  * checkpoint. A checkpoint that cannot be written is abandoned and training goes on, up to
  * checkpoint.max-consecutive-failures in a row. A worker that reports a failure, or a phase unanswered past the step
- * timeout, ends the run.
+ * timeout, ends the run. A coordinator that takes a resumed run over (its singleton moved here) starts on the workers
+ * the cluster has ({@link Replan#workersToStart}), and one that finds the run complete ends it at once.
  */
 public final class Coordinator {
   private Coordinator() {}
@@ -132,8 +135,20 @@ public final class Coordinator {
         timers.startSingleTimer("join", new JoinTimeout(),
             Duration.ofSeconds(run.config().cluster().joinTimeoutSeconds()));
       }
-      return new Running(context, timers).tracking(Map.of(), run);
+      int startWith = run == null ? 0 : Replan.workersToStart(run.config(), workersPresent(cluster));
+      return new Running(context, timers, startWith).begin(run);
     }));
+  }
+
+  /** Reachable Up members of the worker role: the workers of a run in progress when this coordinator takes over. */
+  private static int workersPresent(Cluster cluster) {
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    int present = 0;
+    for (Member m : cluster.state().getMembers()) {
+      boolean up = m.status() == MemberStatus.up();
+      if (up && m.hasRole(NodeRole.WORKER.roleName()) && !unreachable.contains(m)) present++;
+    }
+    return present;
   }
 
   /** The behaviours, one per state, sharing the actor's context and timers. */
@@ -159,15 +174,54 @@ public final class Coordinator {
     private final SortedMap<String, String> dataAddresses = new TreeMap<>();
     /** Whether the next RunStep is the placement's first, which carries the data addresses to every worker. */
     private boolean announceAddresses;
+    /** The checkpoint a resumed run starts from (read by {@link #begin}), or null. */
+    private Checkpoint resumeFrom;
+    /** How many registered workers the pending run waits for ({@link Replan#workersToStart}). */
+    private final int startWith;
 
-    Running(ActorContext<Command> context, TimerScheduler<Command> timers) {
+    Running(ActorContext<Command> context, TimerScheduler<Command> timers, int startWith) {
       this.context = context;
       this.timers = timers;
+      this.startWith = startWith;
+    }
+
+    /**
+     * Opens the run's checkpoints and, for a resumed run, reads the newest complete one before waiting for workers: a
+     * resumed run already at train.steps ends at once (a standby whose primary finished the run takes the singleton
+     * over when the primary leaves, and must not wait for workers that are gone).
+     */
+    Behavior<Command> begin(RunSpec run) {
+      if (run == null) return tracking(Map.of(), null);
+      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
+      resumeFrom = run.resume() ? checkpoints.latest().orElse(null) : null;
+      if (run.resume() && resumeFrom == null) {
+        context.getLog().warn("no complete checkpoint to resume: starting at step 0");
+      }
+      if (resumeFrom == null || resumeFrom.step() < run.config().train().steps()) return tracking(Map.of(), run);
+      context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
+          run.config().train().steps());
+      timers.cancel("join");
+      run.listener().onFinished();
+      return over(run.runId(), Map.of());
+    }
+
+    /** A resumed run found complete: workers that register are told to stop, as at the end of the run. */
+    private Behavior<Command> over(String runId, Map<String, ActorRef<WorkerProtocol.Command>> workers) {
+      return unplaced(workers)
+          .onMessage(WorkersChanged.class, changed -> {
+            Map<String, ActorRef<WorkerProtocol.Command>> now = workersChanged(workers, changed);
+            now.forEach((id, w) -> {
+              if (!workers.containsKey(id)) w.tell(new WorkerProtocol.Stop(runId));
+            });
+            return over(runId, now);
+          })
+          .onMessage(JoinTimeout.class, timeout -> Behaviors.same())
+          .build();
     }
 
     /** No run in progress: track workers; start {@code pending} once enough have registered. */
     Behavior<Command> tracking(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec pending) {
-      if (pending != null && available(workers).size() >= pending.config().parallel().workers()) {
+      if (pending != null && available(workers).size() >= startWith) {
         return start(workers, pending);
       }
       return unplaced(workers)
@@ -252,18 +306,14 @@ public final class Coordinator {
     private Behavior<Command> start(Map<String, ActorRef<WorkerProtocol.Command>> workers, RunSpec run) {
       timers.cancel("join");
       configured = run;
-      checkpoints = new ShardedCheckpoints(run.directory().checkpoints(), run.config());
       stragglers = Stragglers.none(run.config().cluster().stragglerLimit());
-      Checkpoint from = run.resume() ? checkpoints.latest().orElse(null) : null;
-      if (run.resume() && from == null) context.getLog().warn("no complete checkpoint to resume: starting at step 0");
-      if (from != null && from.step() >= run.config().train().steps()) {
-        context.getLog().info("run {} already reached train.steps = {}: nothing to do", run.runId(),
-            run.config().train().steps());
-        workers.values().forEach(w -> w.tell(new WorkerProtocol.Stop(run.runId())));
-        run.listener().onFinished();
-        return tracking(workers, null);
-      }
-      return assign(workers, run, 1, from);
+      Checkpoint from = resumeFrom;
+      int available = available(workers).size();
+      ParallelConfig layout = Replan.fit(run.config(), available).orElseThrow();
+      if (layout.equals(run.config().parallel())) return assign(workers, run, 1, from);
+      context.getLog().warn("taking over run {} on the {} worker(s) left (pp={} dp={} ep={})", run.runId(), available,
+          layout.pp(), layout.dp(), layout.ep());
+      return assign(workers, run.withParallel(layout), 1, from);
     }
 
     /** Places the run on the available workers at {@code epoch}; they restore {@code from} first when not null. */

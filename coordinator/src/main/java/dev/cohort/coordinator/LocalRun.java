@@ -3,6 +3,7 @@ package dev.cohort.coordinator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.cluster.ClusterNode;
+import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.cluster.WorkerLaunch;
@@ -59,7 +60,7 @@ public final class LocalRun {
    */
   public static ObjectNode run(CohortConfig config, Config hocon, String workerMain, List<String> workerCommand,
       RunSpec.Listener progress, boolean resume, Consumer<LocalWorkers> started) {
-    return run(config, hocon, progress, resume, (node, directory) -> {
+    return run(config, hocon, progress, resume, NodeSpec.coordinator(config.cluster()), (node, directory) -> {
       LocalWorkers workers = LocalWorkers.start(WorkerLaunch.of(config.cluster(), config.parallel().workers(),
           node.hostPort(), workerMain, workerCommand, directory.resolve("logs"))
           .withExtraArgs(RunMetrics.localWorkerArgs(config.metrics(), directory)));
@@ -75,7 +76,31 @@ public final class LocalRun {
    */
   public static ObjectNode runWithJoiningWorkers(CohortConfig config, Config hocon, RunSpec.Listener progress,
       boolean resume) {
-    return run(config, hocon, progress, resume, (node, directory) -> null);
+    return run(config, hocon, progress, resume, NodeSpec.coordinator(config.cluster()), (node, directory) -> null);
+  }
+
+  /**
+   * The standby of a run with joining workers: this node joins the cluster of the coordinator at {@code primary};
+   * should that one be lost, the coordinator singleton moves here and continues the run from its newest complete
+   * checkpoint. Ends when the run has ended: here, or on the primary (then the singleton comes here to find the run
+   * complete, or, when the primary and the workers leave at once, the split-brain resolver downs this node).
+   * Returns the last step's metrics line if this node drove the last step, else null.
+   */
+  public static ObjectNode standby(CohortConfig config, Config hocon, RunSpec.Listener progress, HostPort primary) {
+    try {
+      return run(config, hocon, progress, true, NodeSpec.standby(config.cluster(), primary), (node, dir) -> null);
+    } catch (RunFailed e) {
+      if (complete(config)) return null;
+      throw e;
+    }
+  }
+
+  /** Whether the run's newest complete checkpoint is of its last step: the run is over, wherever it ran. */
+  public static boolean complete(CohortConfig config) {
+    try (ShardedCheckpoints checkpoints = new ShardedCheckpoints(new RunDirectory(RunDirectory.of(config))
+        .checkpoints(), config)) {
+      return checkpoints.latest().filter(c -> c.step() >= config.train().steps()).isPresent();
+    }
   }
 
   /** Starts the workers of a run, if this JVM starts them; null when they join on their own. */
@@ -84,11 +109,11 @@ public final class LocalRun {
   }
 
   private static ObjectNode run(CohortConfig config, Config hocon, RunSpec.Listener progress, boolean resume,
-      WorkerStarter starter) {
+      NodeSpec self, WorkerStarter starter) {
     List<WorkerId> placeholders = new ArrayList<>();
     for (int i = 0; i < config.parallel().workers(); i++) placeholders.add(new WorkerId("worker-" + i));
     PlacementPlanner.plan(config.model(), config.parallel(), placeholders, 0); // an impossible plan fails here
-    Corpora.openOrPrepare(config); // once, here, before the workers open it
+    if (self.coordinator() == null) Corpora.openOrPrepare(config); // once, by the primary, before workers open it
     RunDirectory directory = resume ? new RunDirectory(RunDirectory.of(config))
         : RunDirectory.create(RunDirectory.of(config), hocon);
     CompletableFuture<ObjectNode> done = new CompletableFuture<>();
@@ -126,9 +151,12 @@ public final class LocalRun {
       }
     };
     try (RunMetrics metrics = RunMetrics.start(config, "coordinator", directory.root());
-        ClusterNode<Void> node = ClusterNode.start(NodeSpec.coordinator(config.cluster()), Behaviors.empty());
+        ClusterNode<Void> node = ClusterNode.start(self, Behaviors.empty());
         LocalWorkers processes = starter.start(node, directory.root())) {
       ClusterMetrics.watch(node.system());
+      // A node downed or removed from the cluster ends its actor system: then no coordinator here will end the run.
+      node.system().getWhenTerminated().thenRun(() -> done.completeExceptionally(new RunFailed(
+          "this node left the cluster (downed, or the cluster ended) before the run ended")));
       Coordinator.startSingleton(node.system(), new RunSpec(UUID.randomUUID().toString(), config,
           CohortConfig.render(hocon), directory, new MeteredListener(metrics, listener), resume));
       return done.get(); // bounded: the coordinator fails the run on a join or step timeout

@@ -30,4 +30,16 @@ final class Replan {
     }
     return Optional.empty();
   }
+
+  /**
+   * How many registered workers a coordinator waits for before it starts {@code configured}. A coordinator that takes
+   * over a run in progress (its singleton moved here after the previous coordinator was lost) finds the run's
+   * workers already in the cluster ({@code present} of them): it starts as soon as they have registered, on the
+   * layout they allow, as after a worker loss, since no more may come (one may have died with the old coordinator).
+   * A coordinator that starts a run first ({@code present} = 0) waits for every configured worker.
+   */
+  static int workersToStart(CohortConfig configured, int present) {
+    int wanted = configured.parallel().workers();
+    return present > 0 ? Math.min(present, wanted) : wanted;
+  }
 }

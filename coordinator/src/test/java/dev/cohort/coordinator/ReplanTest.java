@@ -47,4 +47,12 @@ class ReplanTest {
   void noWorkerNoLayout() {
     assertTrue(Replan.fit(configured("parallel.dp = 2", "train.grad-accum-steps = 2"), 0).isEmpty());
   }
+
+  @Test
+  void aCoordinatorTakingOverStartsOnTheWorkersPresentAndAFirstOneWaitsForAll() {
+    CohortConfig c = configured("parallel.dp = 2", "train.grad-accum-steps = 4");
+    assertEquals(2, Replan.workersToStart(c, 0), "a run's first coordinator waits for every configured worker");
+    assertEquals(1, Replan.workersToStart(c, 1), "one worker left when the old coordinator died: go on with it");
+    assertEquals(2, Replan.workersToStart(c, 3), "a spare beyond the layout is not waited for");
+  }
 }
