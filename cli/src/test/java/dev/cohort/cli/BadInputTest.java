@@ -42,9 +42,10 @@ class BadInputTest {
   }
 
   @Test
-  void fineTuningOnSeveralWorkersIsRefused() {
-    assertRejected(run("train", "--workers", "2", "--set", "recipe.objective = dpo", "--set", "recipe.examples = x",
-        "--set", "run.dir = \"" + dir + "\""), "distributed runs pretrain from fresh weights only");
+  void float64OnSeveralWorkersIsRefusedBeforeAnyWorkerStarts() {
+    assertRejected(run("train", "--workers", "2", "--set", "train.dtype = float64",
+        "--set", "train.grad-accum-steps = 2", "--set", "run.dir = \"" + dir + "\""),
+        "distributed workers train in float32");
   }
 
   @Test
