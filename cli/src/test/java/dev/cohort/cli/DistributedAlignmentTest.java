@@ -35,8 +35,8 @@ class DistributedAlignmentTest {
     List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
         "run.dir = \"" + dir.resolve("runs") + "\"", "run.name = " + name, "train.micro-batch-size = 2",
         "train.grad-accum-steps = 2", "train.warmup-steps = 0", "train.min-lr-ratio = 1", "train.lr = 0.01",
-        "train.eval-every = 0",
-        "train.steps = " + STEPS, "train.threads = 1", "checkpoint.every = 0", "cluster.coordinator-port = 0",
+        "train.eval-every = 0", "train.steps = " + STEPS, "train.threads = 1", "checkpoint.every = 0",
+        "cluster.coordinator-port = 0",
         "cluster.worker-heap = \"1g\"", "cluster.step-timeout-seconds = 120", "cluster.join-timeout-seconds = 180",
         "metrics.port = 0"));
     overrides.addAll(List.of(more));
