@@ -22,6 +22,20 @@ public final class ObjectiveFigures {
   }
 
   /**
+   * Element-wise sum of figures, into {@code sums} when it has them; empty arrays stand for "none computed" (a
+   * pipeline stage without the head, or the first micro-batch).
+   */
+  public static double[] add(double[] sums, double[] more) {
+    if (more.length == 0) return sums;
+    if (sums.length == 0) return more.clone();
+    if (sums.length != more.length) {
+      throw new IllegalArgumentException("objective figures of lengths " + sums.length + " and " + more.length);
+    }
+    for (int i = 0; i < sums.length; i++) sums[i] += more[i];
+    return sums;
+  }
+
+  /**
    * Puts sums[i] / microBatches under names[i].
    *
    * @param sums per figure, the sum of its values over a step's micro-batches (empty when nothing was computed)

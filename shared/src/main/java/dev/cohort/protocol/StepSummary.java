@@ -1,5 +1,6 @@
 package dev.cohort.protocol;
 
+import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +27,7 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     double[] figures = new double[0];
     for (StepReport r : reports) {
       fed += r.tokens();
-      figures = addTo(figures, r.objectiveSums());
+      figures = ObjectiveFigures.add(figures, r.objectiveSums());
       crossEntropy += r.crossEntropySum();
       balance += r.balanceSum();
       z += r.zSum();
@@ -61,16 +62,5 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     return new StepSummary(crossEntropy / microBatches, balance / routedLayers, z / routedLayers,
         Math.sqrt(normSquared), tokens.toArray(int[][]::new), dropped.stream().mapToInt(Integer::intValue).toArray(),
         entropy.stream().mapToDouble(Double::doubleValue).toArray(), fed, figures);
-  }
-
-  /** Element-wise sum; a worker that computed no figures (not a last stage) reports none. */
-  private static double[] addTo(double[] sums, double[] more) {
-    if (more.length == 0) return sums;
-    if (sums.length == 0) return more.clone();
-    if (sums.length != more.length) {
-      throw new IllegalArgumentException("objective figures of lengths " + sums.length + " and " + more.length);
-    }
-    for (int i = 0; i < sums.length; i++) sums[i] += more[i];
-    return sums;
   }
 }

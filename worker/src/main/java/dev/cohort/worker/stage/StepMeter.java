@@ -1,5 +1,6 @@
 package dev.cohort.worker.stage;
 
+import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ExpertLoad;
 import dev.cohort.model.MoeOutput;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
@@ -26,8 +27,7 @@ final class StepMeter {
 
   void addObjective(double loss, double[] figures) {
     crossEntropySum += loss;
-    if (objectiveSums.length == 0) objectiveSums = new double[figures.length];
-    for (int i = 0; i < figures.length; i++) objectiveSums[i] += figures[i];
+    objectiveSums = ObjectiveFigures.add(objectiveSums, figures);
   }
 
   StepReport report(double gradNormSquared, int stage, int replica) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.Loss;
 import dev.cohort.model.ExpertLoad;
@@ -115,8 +116,7 @@ public final class TrainingStep {
       loss += scalar(l.crossEntropy()) / micro;
       aux += scalar(l.balance()) / micro;
       z += scalar(l.z()) / micro;
-      if (figures.length == 0) figures = new double[objectiveFigures.length];
-      for (int i = 0; i < figures.length; i++) figures[i] += objectiveFigures[i];
+      figures = ObjectiveFigures.add(figures, objectiveFigures);
       tokens += fed;
       forwardNs += forward;
       backwardNs += backward;
