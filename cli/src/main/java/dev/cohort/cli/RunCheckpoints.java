@@ -1,6 +1,5 @@
 package dev.cohort.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import dev.cohort.checkpoint.Checkpoint;
@@ -10,6 +9,7 @@ import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
+import dev.cohort.device.Devices;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -66,7 +66,7 @@ final class RunCheckpoints {
   static CohortConfig create(Path root, Config hocon, Map<String, HostTensor> tensors) {
     CohortConfig config = CohortConfig.fromHocon(hocon);
     RunDirectory run = RunDirectory.create(root, hocon);
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.manager(config.train())) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           Precision.dtype(config.train()));
       for (String name : params.names()) {

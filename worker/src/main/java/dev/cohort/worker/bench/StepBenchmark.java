@@ -1,6 +1,5 @@
 package dev.cohort.worker.bench;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.OperatingSystemMXBean;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.device.Devices;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
@@ -33,7 +33,7 @@ public final class StepBenchmark {
   private StepBenchmark() {}
 
   public static ObjectNode run(CohortConfig config, int warmup, int steps) {
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.manager(config.train())) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();

@@ -1,6 +1,5 @@
 package dev.cohort.worker.stage;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,6 +8,9 @@ import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
+import dev.cohort.device.Devices;
+import dev.cohort.device.OutOfDeviceMemory;
+import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.MoeOutput;
@@ -70,6 +72,7 @@ public final class StageEngine implements AutoCloseable {
   private final List<Action> schedule;
   private final MicroBatchCursor cursor = new MicroBatchCursor();
   private final List<ExpertParallel> expertParallel = new ArrayList<>(); // by layer, when ep > 1
+  private Phase phase = Phase.FORWARD; // where an out-of-memory error struck
 
   public StageEngine(CohortConfig config, Placement placement, Exchange exchange, Collective collective,
       Duration timeout) {
@@ -82,7 +85,7 @@ public final class StageEngine implements AutoCloseable {
     this.timeout = timeout;
     ModelConfig model = config.model();
     boolean last = role.stage() == placement.lastStage();
-    this.manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
+    this.manager = Devices.manager(config.train());
     // A fresh engine starts from the run's starting weights; a Restore (resume, recovery) overwrites them.
     this.params = InitFrom.startingWeights(config,
         ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last,
@@ -121,6 +124,14 @@ public final class StageEngine implements AutoCloseable {
 
   /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
   public StepReport runStep(long step) {
+    try {
+      return runPhases(step);
+    } catch (RuntimeException e) {
+      throw outOfMemory(e);
+    }
+  }
+
+  private StepReport runPhases(long step) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
     MicroBatchState[] states = new MicroBatchState[microBatches.size()];
@@ -143,7 +154,19 @@ public final class StageEngine implements AutoCloseable {
 
   /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
   public void applyUpdate(double lr, double gradScale) {
-    optimizer.step(lr, gradScale);
+    phase = Phase.OPTIMIZER;
+    try {
+      optimizer.step(lr, gradScale);
+    } catch (RuntimeException e) {
+      throw outOfMemory(e);
+    }
+  }
+
+  /** The engine's out-of-memory error as one message naming this worker and the phase; other errors unchanged. */
+  private RuntimeException outOfMemory(RuntimeException e) {
+    String worker = "worker " + exchange.self().value() + " (stage " + role.stage() + ", replica " + role.replica()
+        + ")";
+    return OutOfDeviceMemory.named(e, worker, phase, manager.getDevice());
   }
 
   /**
@@ -184,6 +207,7 @@ public final class StageEngine implements AutoCloseable {
   }
 
   private MicroBatchState forward(long step, int local, StepMeter meter) {
+    phase = Phase.FORWARD;
     int micro = microBatches.get(local);
     boolean last = role.stage() == placement.lastStage();
     NDArray tokens = stage.hasEmbedding() ? objective.tokens(manager, step, micro) : null; // (B, T)
@@ -213,6 +237,7 @@ public final class StageEngine implements AutoCloseable {
   }
 
   private void backward(long step, int local, MicroBatchState state, StepMeter meter) {
+    phase = Phase.BACKWARD;
     int micro = microBatches.get(local);
     NDArray outputGradient = state.output() == null ? null
         : receive(step, GRADIENT, micro, role.stage() + 1, meter);

@@ -1,11 +1,11 @@
 package dev.cohort.worker.train;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.device.Devices;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
@@ -43,7 +43,7 @@ public final class Trainer implements AutoCloseable {
     this.config = config;
     this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     TrainConfig train = config.train();
-    this.manager = NDManager.newBaseManager(Device.fromName(train.device()));
+    this.manager = Devices.manager(train);
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
     this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
     params.requireGradients();
