@@ -41,9 +41,10 @@ public final class Trainer implements AutoCloseable {
 
   public Trainer(CohortConfig config, Config hocon, boolean resume) {
     this.config = config;
-    this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     TrainConfig train = config.train();
+    // The device first: a GPU run that cannot reach its GPU fails before it creates a run directory.
     this.manager = Devices.manager(train);
+    this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
     this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
     params.requireGradients();
