@@ -29,6 +29,13 @@ public record DeviceMemory(long usedBytes, long totalBytes) {
     }
   }
 
+  /** Whichever of {@code sofar} (null: none yet) and the device's memory now has more in use. */
+  public static DeviceMemory peak(DeviceMemory sofar, Device device) {
+    DeviceMemory now = of(device).orElse(null);
+    if (now == null) return sofar;
+    return sofar == null || now.usedBytes > sofar.usedBytes ? now : sofar;
+  }
+
   /** "12.3 GiB used of 79.2 GiB". */
   public String describe() {
     return String.format(Locale.ROOT, "%.1f GiB used of %.1f GiB", usedBytes / GIB, totalBytes / GIB);

@@ -3,6 +3,7 @@ package dev.cohort.device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
+import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,14 +25,14 @@ public record EngineFacts(String djlVersion, String pytorchVersion, String libra
   static final String CUDA = "CUDA";
 
   public EngineFacts {
-    features = Set.copyOf(features);
+    features = Collections.unmodifiableSortedSet(new TreeSet<>(features));
   }
 
   /** The running engine's facts. */
   public static EngineFacts read() {
     Engine engine = Engine.getEngine(ENGINE);
     return new EngineFacts(Engine.getDjlVersion(), engine.getVersion(), LibUtils.getLibtorchPath(),
-        new TreeSet<>(JniUtils.getFeatures()), engine.getGpuCount(), JniUtils.getNumThreads(),
+        JniUtils.getFeatures(), engine.getGpuCount(), JniUtils.getNumThreads(),
         JniUtils.getNumInteropThreads());
   }
 
