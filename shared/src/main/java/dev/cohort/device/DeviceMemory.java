@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param totalBytes the device's memory
  */
 public record DeviceMemory(long usedBytes, long totalBytes) {
+  /** Where a figure is reported as a number: no device memory to report (the CPU). */
+  public static final long NONE = -1;
   private static final double GIB = 1L << 30;
 
   /** The device's memory, or empty on the CPU (whose figure is the process's RSS) or when CUDA cannot say. */

@@ -42,6 +42,8 @@ public final class Devices {
   private static Device check(String setting, DeviceName name) {
     if (!name.gpu()) return Device.cpu();
     DeviceCheck.require(setting, name, EngineFacts.read());
-    return Device.gpu(name.index());
+    Device gpu = Device.gpu(name.index());
+    DeviceMemoryGauge.watch(gpu);
+    return gpu;
   }
 }

@@ -8,6 +8,7 @@ import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
+import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
@@ -146,7 +147,8 @@ public final class StageEngine implements AutoCloseable {
       long start = System.nanoTime();
       reduceGradients(step);
       meter.commNs += System.nanoTime() - start;
-      return meter.report(countedGradNormSquared(), role.stage(), role.replica());
+      return meter.report(countedGradNormSquared(), role.stage(), role.replica(),
+          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE));
     } finally {
       Autograd.record(false);
     }

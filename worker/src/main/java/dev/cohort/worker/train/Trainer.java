@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ModelLayout;
@@ -75,8 +76,10 @@ public final class Trainer implements AutoCloseable {
         long start = System.nanoTime();
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
-        last = MetricsLog.record(result, stepMs, result.tokens() * 1000.0 / stepMs);
-        ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
+        ObjectNode line = MetricsLog.record(result, stepMs, result.tokens() * 1000.0 / stepMs);
+        ObjectiveFigures.put(line, figures, result.objectiveFigures(), train.gradAccumSteps());
+        DeviceMemory.of(manager.getDevice()).ifPresent(m -> line.put(MetricsLog.DEVICE_MEMORY, m.usedBytes()));
+        last = line;
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
           objective.evaluate(model, manager, last);
