@@ -1,6 +1,8 @@
 package dev.cohort.worker.stage;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -39,7 +41,6 @@ import dev.cohort.worker.train.Objective;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -271,16 +272,19 @@ public final class StageEngine implements AutoCloseable {
     if (moe.isEmpty()) return null;
     MoeConfig weights = config.model().moe();
     NDArray total = null;
-    double balance = 0;
-    double z = 0;
+    NDList balance = new NDList();
+    NDList z = new NDList();
     for (MoeOutput out : moe) {
       NDArray term = out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), weights.auxLossWeight()))
           .add(out.zLoss().mul(Ops.scalar(out.zLoss(), weights.zLossWeight())));
       total = total == null ? term : total.add(term);
-      balance += out.balanceLoss().getFloat();
-      z += out.zLoss().getFloat();
+      balance.add(out.balanceLoss());
+      z.add(out.zLoss());
     }
-    meter.addRouting(moe, balance, z);
+    // Both sums in one host read: (2, layers) summed over layers.
+    double[] sums = NDArrays.stack(new NDList(NDArrays.stack(balance), NDArrays.stack(z))).stopGradient()
+        .sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
+    meter.addRouting(moe, sums[0], sums[1]);
     return total;
   }
 
@@ -323,39 +327,36 @@ public final class StageEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Sums the gradients of {@code arrays} over {@code group}: flattened into one vector on the device, copied to the
+   * host once for the data plane, and the sum copied back once and split on the device.
+   */
   private void allReduce(List<NDArray> arrays, List<WorkerId> group, long step, String tag) {
-    List<NDArray> gradients = new ArrayList<>();
-    int total = 0;
-    for (NDArray p : arrays) {
-      NDArray g = p.getGradient();
-      gradients.add(g);
-      total += Math.toIntExact(g.size());
+    NDList flattened = new NDList();
+    long[] sizes = new long[arrays.size()];
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray g = arrays.get(i).getGradient();
+      flattened.add(g.reshape(-1));
+      sizes[i] = g.size();
     }
-    float[] flat = new float[total];
-    int offset = 0;
-    for (NDArray g : gradients) {
-      float[] values = g.toFloatArray();
-      System.arraycopy(values, 0, flat, offset, values.length);
-      offset += values.length;
-    }
+    float[] flat = NDArrays.concat(flattened).toFloatArray(); // the one device-to-host copy of this reduction
     collective.allReduceSum(group, flat, placement.epoch(), step, tag);
-    offset = 0;
-    for (NDArray g : gradients) {
-      int n = Math.toIntExact(g.size());
-      Ops.copyInto(g, manager.create(Arrays.copyOfRange(flat, offset, offset + n), g.getShape()));
-      offset += n;
+    NDList summed = Ops.split(manager.create(flat), sizes, 0); // (size_i) each
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray g = arrays.get(i).getGradient();
+      Ops.copyInto(g, summed.get(i).reshape(g.getShape()));
     }
   }
 
   /** Squared norm of the gradients this worker {@link #owns}: summed over workers, the global norm. */
   private double countedGradNormSquared() {
-    double sum = 0;
+    NDList norms = new NDList();
     for (String name : params.names()) {
-      if (!owns(name)) continue;
-      double norm = params.get(name).getGradient().norm().getFloat();
-      sum += norm * norm;
+      if (owns(name)) norms.add(params.get(name).getGradient().norm());
     }
-    return sum;
+    if (norms.isEmpty()) return 0;
+    // One host read for all of them, as the single-worker step does.
+    return NDArrays.stack(norms).square().sum().toType(DataType.FLOAT64, false).getDouble();
   }
 
   @Override
