@@ -66,7 +66,7 @@ final class RunCheckpoints {
   static CohortConfig create(Path root, Config hocon, Map<String, HostTensor> tensors) {
     CohortConfig config = CohortConfig.fromHocon(hocon);
     RunDirectory run = RunDirectory.create(root, hocon);
-    try (NDManager manager = Devices.manager(config.train())) {
+    try (NDManager manager = Devices.host()) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           Precision.dtype(config.train()));
       for (String name : params.names()) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.cohort.device.HostCopy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -67,7 +68,7 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
   public static HostTensor of(NDArray array) {
     requireLittleEndianHost();
     // toByteBuffer() copies the elements into a new heap buffer in native order: ours to keep after the array closes.
-    return new HostTensor(DType.ofDjl(array.getDataType()), array.getShape().getShape(), array.toByteBuffer());
+    return new HostTensor(DType.ofDjl(array.getDataType()), array.getShape().getShape(), HostCopy.bytes(array));
   }
 
   /** A new NDArray owning a copy of these elements (not for U16, which DJL's PyTorch engine lacks). */

@@ -39,6 +39,14 @@ public final class Devices {
     return NDManager.newBaseManager(of(train));
   }
 
+  /**
+   * A new root manager on the CPU, for tensors that only pass from files to files (import, upcycle): converting a
+   * checkpoint needs no GPU, whatever the run's train.device says.
+   */
+  public static NDManager host() {
+    return NDManager.newBaseManager(Device.cpu());
+  }
+
   private static Device check(String setting, DeviceName name) {
     if (!name.gpu()) return Device.cpu();
     DeviceCheck.require(setting, name, EngineFacts.read());

@@ -3,6 +3,7 @@ package dev.cohort.wire;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.cohort.device.HostCopy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ public record TensorPayload(DType dtype, long[] shape, byte[] data) {
   public static TensorPayload of(NDArray array) {
     requireLittleEndianHost();
     DType dtype = DType.of(array.getDataType());
-    ByteBuffer nativeBytes = array.toByteBuffer();
+    ByteBuffer nativeBytes = HostCopy.bytes(array);
     byte[] data = new byte[nativeBytes.remaining()];
     nativeBytes.get(data);
     return new TensorPayload(dtype, array.getShape().getShape(), data);
