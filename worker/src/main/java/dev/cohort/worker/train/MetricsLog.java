@@ -20,6 +20,8 @@ public final class MetricsLog implements AutoCloseable {
    * the most the run has reserved so far (plus the CUDA context), the closest DJL lets us come to a per-step peak.
    */
   public static final String DEVICE_MEMORY = "device_memory_used_bytes";
+  /** A single-process step's model FLOPs utilization against metrics.peak-flops-per-worker (ModelFlops). */
+  public static final String MFU = "mfu";
   private final BufferedWriter out;
 
   /**

@@ -7,6 +7,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
+import dev.cohort.metrics.ModelFlops;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
@@ -70,15 +71,18 @@ public final class Trainer implements AutoCloseable {
   public ObjectNode run(Listener listener) {
     TrainConfig train = config.train();
     List<String> figures = ObjectiveFigures.of(config.recipe().objective());
+    double flopsPerToken = ModelFlops.perToken(config.model(), config.data().seqLen());
     ObjectNode last = null;
     try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
       for (long step = firstStep; step < train.steps(); step++) {
         long start = System.nanoTime();
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
-        ObjectNode line = MetricsLog.record(result, stepMs, result.tokens() * 1000.0 / stepMs);
+        double tokensPerSecond = result.tokens() * 1000.0 / stepMs;
+        ObjectNode line = MetricsLog.record(result, stepMs, tokensPerSecond);
         ObjectiveFigures.put(line, figures, result.objectiveFigures(), train.gradAccumSteps());
         DeviceMemory.of(manager.getDevice()).ifPresent(m -> line.put(MetricsLog.DEVICE_MEMORY, m.usedBytes()));
+        line.put(MetricsLog.MFU, tokensPerSecond * flopsPerToken / config.metrics().peakFlopsPerWorker());
         last = line;
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
