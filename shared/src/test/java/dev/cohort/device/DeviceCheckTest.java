@@ -11,6 +11,7 @@ import dev.cohort.config.DeviceName;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class DeviceCheckTest {
@@ -19,14 +20,19 @@ class DeviceCheckTest {
   private static final EngineFacts ONE_GPU =
       new EngineFacts("0.35.0", "2.7.1", "/opt/libtorch/lib", Set.of("CUDA", "CUDNN"), 1, 8, 1);
 
+  /** A machine whose engine places tensors on GPU 0 only, and one where no placement works. */
+  private static final IntFunction<Optional<String>> ONLY_GPU_0 =
+      index -> index == 0 ? Optional.empty() : Optional.of("CUDA error: invalid device ordinal");
+  private static final IntFunction<Optional<String>> NO_GPU = index -> Optional.of("no CUDA GPUs are available");
+
   @Test
   void theCpuNeedsNothing() {
-    assertEquals(Optional.empty(), DeviceCheck.problem("train.device", DeviceName.CPU, CPU_BUILD));
+    assertEquals(Optional.empty(), DeviceCheck.problem("train.device", DeviceName.CPU, CPU_BUILD, NO_GPU));
   }
 
   @Test
   void aGpuWithACpuBuildOfPyTorchNamesTheLibraryAndTheFix() {
-    String problem = DeviceCheck.problem("train.device", new DeviceName(true, 0), CPU_BUILD).orElseThrow();
+    String problem = DeviceCheck.problem("train.device", new DeviceName(true, 0), CPU_BUILD, NO_GPU).orElseThrow();
     assertTrue(problem.startsWith("train.device = gpu:0 but the PyTorch engine was loaded without CUDA"), problem);
     for (String named : List.of("flavour cpu", "PyTorch 2.7.1", "/cache/2.7.1-cpu-linux-x86_64",
         "pytorch-native-cu", "PYTORCH_LIBRARY_PATH")) {
@@ -35,11 +41,12 @@ class DeviceCheckTest {
   }
 
   @Test
-  void aGpuIndexBeyondTheVisibleGpusNamesTheCount() {
-    String problem = DeviceCheck.problem("--device", new DeviceName(true, 1), ONE_GPU).orElseThrow();
-    assertTrue(problem.startsWith("--device = gpu:1 but the PyTorch engine sees 1 GPU(s)"), problem);
-    assertTrue(problem.contains("CUDA_VISIBLE_DEVICES"), problem);
-    assertEquals(Optional.empty(), DeviceCheck.problem("--device", new DeviceName(true, 0), ONE_GPU));
+  void aGpuTheEngineCannotPlaceATensorOnNamesTheCountAndTheEnginesReason() {
+    String problem = DeviceCheck.problem("--device", new DeviceName(true, 1), ONE_GPU, ONLY_GPU_0).orElseThrow();
+    assertTrue(problem.startsWith("--device = gpu:1 but the PyTorch engine sees 1 GPU(s) and cannot place a tensor "
+        + "on GPU 1"), problem);
+    assertTrue(problem.contains("CUDA_VISIBLE_DEVICES") && problem.endsWith("invalid device ordinal"), problem);
+    assertEquals(Optional.empty(), DeviceCheck.problem("--device", new DeviceName(true, 0), ONE_GPU, ONLY_GPU_0));
   }
 
   @Test
