@@ -37,8 +37,8 @@ class DeviceResidencyTest {
   private static final List<Allowed> ALLOWED = List.of(
       new Allowed("LocalExperts.java", ".toArray()", 1, "a Java stream (block sizes to long[]), not a tensor"),
       new Allowed("MoeBlock.java", "getDouble(", 1, "the router's entropy, a metric: one scalar per MoE layer"),
-      new Allowed("Router.java", "toLongArray(", 1,
-          "the chosen experts (N x k int64) to plan the dispatch on the host, once per MoE layer"),
+      new Allowed("DispatchPlan.java", "toLongArray(", 1,
+          "the E slot counts per expert that size the expert blocks and the all-to-all, once per MoE layer"),
       new Allowed("ChatTemplate.java", ".toArray()", 1, "a Java stream of token ids, not a tensor"),
       new Allowed("EpochOrder.java", ".toArray()", 1, "a Java stream of example indices, not a tensor"),
       new Allowed("TrainingScalars.java", "getDouble(", 1, "the objective's reported figures (metrics)"),
