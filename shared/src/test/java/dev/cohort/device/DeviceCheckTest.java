@@ -60,6 +60,9 @@ class DeviceCheckTest {
         () -> Devices.of(CohortConfig.load(null, List.of("train.device = \"gpu:0\"")).train()));
     assertTrue(error.getMessage().startsWith("train.device = gpu:0 but the PyTorch engine"), error.getMessage());
     assertFalse(error.getMessage().contains("\n"), "one line: " + error.getMessage());
+    // cohort worker --device: refused at once, naming the option, and nothing is pinned.
+    DeviceError pinned = assertThrows(DeviceError.class, () -> Devices.pin(new DeviceName(true, 0)));
+    assertTrue(pinned.getMessage().startsWith("--device = gpu:0 but"), pinned.getMessage());
     assertEquals(Device.cpu(), Devices.of(CohortConfig.defaults().train()));
   }
 }
