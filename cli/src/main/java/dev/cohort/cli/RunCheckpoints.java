@@ -8,14 +8,15 @@ import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
+import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.run.RunDirectory;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.Precision;
-import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ final class RunCheckpoints {
     CheckpointStore store = new CheckpointStore(run.checkpoints(), config.checkpoint().keep());
     Checkpoint chosen = step == null ? store.latest().orElseThrow(() -> new CheckpointError(run.checkpoints(),
         "no complete checkpoint")) : ofStep(store, step);
-    Map<String, HostTensor> tensors = Safetensors.read(chosen.path(TrainerCheckpoints.MODEL)).tensors();
+    Map<String, HostTensor> tensors = Safetensors.read(chosen.path(TrainingState.MODEL_FILE)).tensors();
     return new Saved(hocon, config, chosen.step(), tensors);
   }
 

@@ -9,7 +9,7 @@ import dev.cohort.coordinator.LocalRun;
 import dev.cohort.coordinator.RunSpec;
 import dev.cohort.metrics.RunMetrics;
 import dev.cohort.metrics.RunStatus;
-import dev.cohort.worker.train.RunDirectory;
+import dev.cohort.run.RunDirectory;
 import dev.cohort.worker.train.Trainer;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.cohort.config.ConfigError;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Upcycling;
-import dev.cohort.worker.train.RunDirectory;
+import dev.cohort.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

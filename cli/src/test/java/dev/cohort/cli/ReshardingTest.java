@@ -8,7 +8,7 @@ import com.typesafe.config.Config;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
-import dev.cohort.worker.train.RunDirectory;
+import dev.cohort.run.RunDirectory;
 import dev.cohort.worker.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;

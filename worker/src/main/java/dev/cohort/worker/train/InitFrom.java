@@ -9,6 +9,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.model.ParamSpec;
 import dev.cohort.model.Parameters;
+import dev.cohort.run.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

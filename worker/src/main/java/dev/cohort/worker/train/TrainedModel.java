@@ -8,6 +8,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.run.RunDirectory;
 import java.nio.file.Path;
 import java.util.List;
 

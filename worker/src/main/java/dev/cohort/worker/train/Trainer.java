@@ -10,6 +10,8 @@ import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.run.MetricsLog;
+import dev.cohort.run.RunDirectory;
 import dev.cohort.worker.align.Objectives;
 import java.util.List;
 import org.slf4j.Logger;
@@ -74,7 +76,7 @@ public final class Trainer implements AutoCloseable {
         long start = System.nanoTime();
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
-        last = MetricsLog.record(result, stepMs, result.tokens() * 1000.0 / stepMs);
+        last = result.metricsLine(stepMs, result.tokens() * 1000.0 / stepMs);
         ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {

@@ -9,11 +9,13 @@ import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.Loss;
 import dev.cohort.model.ExpertLoad;
+import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.run.GradClipping;
+import dev.cohort.run.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package dev.cohort.worker.train;
+package dev.cohort.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.cohort.worker.train;
+package dev.cohort.run;
 
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;

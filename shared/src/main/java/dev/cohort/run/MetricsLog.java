@@ -1,4 +1,4 @@
-package dev.cohort.worker.train;
+package dev.cohort.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,16 +46,6 @@ public final class MetricsLog implements AutoCloseable {
     } catch (IOException e) {
       return Long.MAX_VALUE; // a torn last line from a crash: drop it
     }
-  }
-
-  /** A single-worker step's line: the fields every run writes, plus its forward/backward/optimizer split. */
-  public static ObjectNode record(StepResult r, double stepMs, double tokensPerSecond) {
-    ObjectNode line = line(r.step(), r.loss(), r.auxLoss(), r.zLoss(), r.lr(), r.gradNorm(), r.skipped(),
-        tokensPerSecond, stepMs, r.expertTokens(), r.droppedTokens(), r.routerEntropy());
-    line.put("forward_ms", r.forwardMs());
-    line.put("backward_ms", r.backwardMs());
-    line.put("optimizer_ms", r.optimizerMs());
-    return line;
   }
 
   /** The fields every metrics line has, single-worker or distributed; callers add their own timings. */
