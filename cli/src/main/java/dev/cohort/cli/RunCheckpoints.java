@@ -1,20 +1,22 @@
 package dev.cohort.cli;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.run.RunDirectory;
+import dev.cohort.tensor.HostTensor;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.Precision;
 import dev.cohort.worker.train.TrainerCheckpoints;
@@ -73,7 +75,8 @@ final class RunCheckpoints {
       for (String name : params.names()) {
         HostTensor tensor = tensors.get(name);
         if (tensor == null) throw new IllegalStateException("no tensor for parameter " + name);
-        Ops.copyInto(params.get(name), tensor.toNDArray(manager).toType(params.get(name).getDataType(), false));
+        NDArray saved = HostArrays.toArray(tensor, manager);
+        Ops.copyInto(params.get(name), saved.toType(params.get(name).getDataType(), false));
       }
       new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep())
           .save(0, params, new AdamW(config.train(), params), config);

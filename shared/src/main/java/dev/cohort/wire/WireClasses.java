@@ -3,6 +3,7 @@ package dev.cohort.wire;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import dev.cohort.protocol.CoordinatorProtocol;
 import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.tensor.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

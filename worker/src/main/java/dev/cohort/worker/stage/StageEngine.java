@@ -10,14 +10,15 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.MoeOutput;
-import dev.cohort.model.ParamNames;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
+import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.SwiGlu;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamNames;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
 import dev.cohort.placement.StageSpec;
@@ -28,8 +29,8 @@ import dev.cohort.worker.align.Objectives;
 import dev.cohort.worker.collective.Collective;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.TensorKey;
-import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.pipeline.PipelineSchedule.Action;
+import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.InitFrom;
 import dev.cohort.worker.train.Objective;
@@ -262,7 +263,7 @@ public final class StageEngine implements AutoCloseable {
     long start = System.nanoTime();
     TensorPayload payload = exchange.receive(new TensorKey(placement.epoch(), step, kind, micro, from.value()), timeout);
     meter.idleNs += System.nanoTime() - start;
-    NDArray array = payload.toNDArray(manager);
+    NDArray array = HostArrays.toArray(payload, manager);
     if (kind.equals(ACTIVATION)) array.setRequiresGradient(true);
     return array;
   }
@@ -270,7 +271,7 @@ public final class StageEngine implements AutoCloseable {
   private void send(long step, String kind, int micro, int toStage, NDArray array, StepMeter meter) {
     long start = System.nanoTime();
     exchange.send(placement.worker(toStage, role.replica()),
-        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), TensorPayload.of(array));
+        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), HostArrays.toPayload(array));
     meter.commNs += System.nanoTime() - start;
   }
 

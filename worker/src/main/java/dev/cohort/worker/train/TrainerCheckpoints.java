@@ -6,13 +6,14 @@ import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.CheckpointTensors;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -44,7 +45,8 @@ public final class TrainerCheckpoints {
     long start = System.nanoTime();
     try (PendingCheckpoint pending = store.begin(step)) {
       Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.asMap()), Map.of("format", "pt"));
-      Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()), Map.of("format", "pt"));
+      Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()),
+          Map.of("format", "pt"));
       pending.commit(new TrainingState(step, optimizer.steps(), config.run().seed(),
           step * config.train().globalBatch()).toJson());
     } catch (IOException e) {
@@ -77,7 +79,7 @@ public final class TrainerCheckpoints {
     Map<String, NDArray> moments = new LinkedHashMap<>();
     for (String name : params.names()) {
       for (String moment : List.of(AdamW.EXP_AVG + name, AdamW.EXP_AVG_SQ + name)) {
-        moments.put(moment, saved.get(moment).toNDArray(manager));
+        moments.put(moment, HostArrays.toArray(saved.get(moment), manager));
       }
     }
     optimizer.restore(optimizerSteps, moments);
@@ -90,7 +92,7 @@ public final class TrainerCheckpoints {
 
   private static void loadParameters(CheckpointTensors saved, Parameters params, NDManager manager) {
     for (String name : params.names()) {
-      NDArray value = saved.get(name).toNDArray(manager);
+      NDArray value = HostArrays.toArray(saved.get(name), manager);
       NDArray target = params.get(name);
       if (!value.getShape().equals(target.getShape())) {
         throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
@@ -111,7 +113,7 @@ public final class TrainerCheckpoints {
   /** Copies to host memory: the step may go on changing the arrays while the copies are written. */
   public static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
-    arrays.forEach((name, array) -> out.put(name, HostTensor.of(array)));
+    arrays.forEach((name, array) -> out.put(name, HostArrays.toHost(array)));
     return out;
   }
 
