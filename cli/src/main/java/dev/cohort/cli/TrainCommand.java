@@ -10,7 +10,7 @@ import dev.cohort.coordinator.RunSpec;
 import dev.cohort.metrics.RunMetrics;
 import dev.cohort.metrics.RunStatus;
 import dev.cohort.run.RunDirectory;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -9,7 +9,7 @@ import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
 import dev.cohort.run.RunDirectory;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

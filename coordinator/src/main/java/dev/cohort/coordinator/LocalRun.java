@@ -8,7 +8,6 @@ import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.cluster.WorkerLaunch;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.coordinator.metrics.MeteredListener;
 import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.metrics.RunMetrics;
 import dev.cohort.placement.Placement;

@@ -12,7 +12,7 @@ import dev.cohort.tensor.DType;
  * checked against {@link TensorPayload#MAX_BYTES} and against the bytes left in the message before the data
  * array is allocated.
  */
-final class TensorPayloadSerializer extends Serializer<TensorPayload> {
+public final class TensorPayloadSerializer extends Serializer<TensorPayload> {
   @Override
   public void write(Kryo kryo, Output out, TensorPayload tensor) {
     out.writeByte(tensor.dtype().wireCode());

@@ -1,7 +1,6 @@
-package dev.cohort.coordinator.metrics;
+package dev.cohort.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.coordinator.RunSpec;
 import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.metrics.RunMetrics;
 import dev.cohort.placement.Placement;

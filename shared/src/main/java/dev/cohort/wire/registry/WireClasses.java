@@ -1,16 +1,23 @@
-package dev.cohort.wire;
+package dev.cohort.wire.registry;
 
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import dev.cohort.protocol.CoordinatorProtocol;
 import dev.cohort.protocol.WorkerProtocol;
 import dev.cohort.tensor.DType;
+import dev.cohort.wire.ActorRefSerializer;
+import dev.cohort.wire.BoundedSerializers;
+import dev.cohort.wire.TensorChunk;
+import dev.cohort.wire.TensorPayload;
+import dev.cohort.wire.TensorPayloadSerializer;
+import dev.cohort.wire.WireClass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Every class that may appear in a cross-node message, in registration order. Kryo numbers classes in the order
+ * Every class that may appear in a cross-node message, in registration order: the wire format's own types and the
+ * protocol's records. It sits above both packages, so the format knows nothing of the messages it carries. Kryo numbers classes in the order
  * they are registered and writes only that number, so every node must run with this exact list: append new
  * classes at the end, never reorder or remove one while nodes of different builds may talk.
  */

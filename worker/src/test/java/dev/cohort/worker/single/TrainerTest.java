@@ -1,4 +1,4 @@
-package dev.cohort.worker.train;
+package dev.cohort.worker.single;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

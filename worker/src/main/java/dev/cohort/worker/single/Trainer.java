@@ -1,4 +1,4 @@
-package dev.cohort.worker.train;
+package dev.cohort.worker.single;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +13,13 @@ import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.run.MetricsLog;
 import dev.cohort.run.RunDirectory;
 import dev.cohort.worker.align.Objectives;
+import dev.cohort.worker.train.AdamW;
+import dev.cohort.worker.train.InitFrom;
+import dev.cohort.worker.train.Objective;
+import dev.cohort.worker.train.Precision;
+import dev.cohort.worker.train.StepResult;
+import dev.cohort.worker.train.TrainerCheckpoints;
+import dev.cohort.worker.train.TrainingStep;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
