@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.protocol.CoordinatorProtocol.Gradients;
 import dev.cohort.protocol.StepSummary;
-import dev.cohort.worker.train.MetricsLog;
+import dev.cohort.run.MetricsLog;
 import java.util.Comparator;
 import java.util.List;
 

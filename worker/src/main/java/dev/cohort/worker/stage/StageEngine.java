@@ -15,14 +15,15 @@ import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.MoeOutput;
-import dev.cohort.model.ParamNames;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
+import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.SwiGlu;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamNames;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
 import dev.cohort.placement.StageSpec;
@@ -33,8 +34,8 @@ import dev.cohort.worker.align.Objectives;
 import dev.cohort.worker.collective.Collective;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.TensorKey;
-import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.pipeline.PipelineSchedule.Action;
+import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.InitFrom;
 import dev.cohort.worker.train.Objective;
@@ -293,7 +294,7 @@ public final class StageEngine implements AutoCloseable {
     long start = System.nanoTime();
     TensorPayload payload = exchange.receive(new TensorKey(placement.epoch(), step, kind, micro, from.value()), timeout);
     meter.idleNs += System.nanoTime() - start;
-    NDArray array = payload.toNDArray(manager);
+    NDArray array = HostArrays.toArray(payload, manager);
     if (kind.equals(ACTIVATION)) array.setRequiresGradient(true);
     return array;
   }
@@ -301,7 +302,7 @@ public final class StageEngine implements AutoCloseable {
   private void send(long step, String kind, int micro, int toStage, NDArray array, StepMeter meter) {
     long start = System.nanoTime();
     exchange.send(placement.worker(toStage, role.replica()),
-        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), TensorPayload.of(array));
+        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), HostArrays.toPayload(array));
     meter.commNs += System.nanoTime() - start;
   }
 

@@ -5,9 +5,10 @@ import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.device.Devices;
-import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.RunDirectory;
 import java.nio.file.Path;
 import java.util.List;
 

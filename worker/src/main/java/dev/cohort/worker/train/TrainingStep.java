@@ -11,11 +11,13 @@ import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.Loss;
 import dev.cohort.model.ExpertLoad;
+import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.run.GradClipping;
+import dev.cohort.run.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
