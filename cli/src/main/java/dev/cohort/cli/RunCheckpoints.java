@@ -1,6 +1,5 @@
 package dev.cohort.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
@@ -11,6 +10,7 @@ import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
+import dev.cohort.device.Devices;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -69,7 +69,7 @@ final class RunCheckpoints {
   static CohortConfig create(Path root, Config hocon, Map<String, HostTensor> tensors) {
     CohortConfig config = CohortConfig.fromHocon(hocon);
     RunDirectory run = RunDirectory.create(root, hocon);
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.host()) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           Precision.dtype(config.train()));
       for (String name : params.names()) {

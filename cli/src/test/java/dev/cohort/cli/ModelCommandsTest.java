@@ -75,6 +75,17 @@ class ModelCommandsTest {
   }
 
   @Test
+  void aGpuRunsCheckpointsAreImportedAndExportedWithoutAGpu() throws IOException {
+    Path hf = writeDenseHfDirectory();
+    Path gpuRun = dir.resolve("gpu-run");
+    run("import", "--input", hf.toString(), "--output", gpuRun.toString(), "--set", "train.device = \"gpu:0\"");
+    Path exported = dir.resolve("hf-from-gpu-run");
+    run("export", "--run", gpuRun.toString(), "--output", exported.toString());
+    assertEquals(Safetensors.read(hf.resolve(HfExport.WEIGHTS)).tensors(),
+        Safetensors.read(exported.resolve(HfExport.WEIGHTS)).tensors(), "weights bitwise equal");
+  }
+
+  @Test
   void theNewestCheckpointIsReadUnlessAStepIsNamed() throws IOException {
     Path dense = dir.resolve("dense");
     run("import", "--input", writeDenseHfDirectory().toString(), "--output", dense.toString());

@@ -1,5 +1,6 @@
 package dev.cohort.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -41,8 +42,7 @@ public final class HostArrays {
   /** Copies an array to the host (any device, contiguous or not). */
   public static HostTensor toHost(NDArray array) {
     requireLittleEndianHost();
-    // toByteBuffer() copies the elements into a new heap buffer in native order: ours to keep after the array closes.
-    return new HostTensor(dtype(array.getDataType()), array.getShape().getShape(), array.toByteBuffer());
+    return new HostTensor(dtype(array.getDataType()), array.getShape().getShape(), hostBytes(array));
   }
 
   /** A new array owning a copy of these elements (not for U16 or BF16, which the engine lacks). */
@@ -59,7 +59,7 @@ public final class HostArrays {
   /** Copies an array's elements off the device into a payload for the wire. */
   public static TensorPayload toPayload(NDArray array) {
     requireLittleEndianHost();
-    ByteBuffer nativeBytes = array.toByteBuffer();
+    ByteBuffer nativeBytes = hostBytes(array);
     byte[] data = new byte[nativeBytes.remaining()];
     nativeBytes.get(data);
     return new TensorPayload(dtype(array.getDataType()), array.getShape().getShape(), data);
@@ -70,6 +70,19 @@ public final class HostArrays {
     requireLittleEndianHost();
     ByteBuffer buffer = ByteBuffer.wrap(payload.data()).order(ByteOrder.LITTLE_ENDIAN);
     return manager.create(buffer, new Shape(payload.shape()), dataType(payload.dtype()));
+  }
+
+  /**
+   * The elements in a new heap buffer in native order, ours to keep after the array closes. DJL's toByteBuffer()
+   * copies a GPU array to the CPU by itself but attaches that copy to the array's manager, where it stays until the
+   * manager closes (a model's worth per checkpoint, when the manager is the parameters'): here the intermediate
+   * copy is freed at once.
+   */
+  private static ByteBuffer hostBytes(NDArray array) {
+    if (!array.getDevice().isGpu()) return array.toByteBuffer();
+    try (NDArray host = array.toDevice(Device.cpu(), true)) {
+      return host.toByteBuffer();
+    }
   }
 
   /**

@@ -50,22 +50,21 @@ public final class MoeBlock {
     long d = x.getShape().get(1);
     int k = config.topK();
     Routing routing = router.route(x);
-    DispatchPlan plan = DispatchPlan.of(routing.experts(), n, k, config.numExperts(),
+    DispatchPlan plan = DispatchPlan.of(routing.experts(), config.numExperts(),
         DispatchPlan.capacity(config.capacityFactor(), n, k, config.numExperts()));
 
-    NDArray sorted = Ops.rows(x, Ops.int64(manager, plan.sortedTokens())); // (M, d)
+    NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
     NDArray expertOut = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
-    NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), // (N*k, 1)
-        Ops.int64(manager, plan.sortedSlots())); // (M, 1)
+    NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), plan.sortedSlots()); // (M, 1)
     NDArray weighted = expertOut.mul(slotWeights); // (M, d)
     // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
     // dropless routing needs no padding copy.
     NDArray source = plan.dropped() == 0 ? weighted
         : weighted.concat(manager.zeros(new Shape(1, d), x.getDataType()), 0); // (M or M+1, d)
-    NDArray out = Ops.rows(source, Ops.int64(manager, plan.slotPosition())) // (N*k, d)
+    NDArray out = Ops.rows(source, plan.slotPosition()) // (N*k, d)
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
-    return new MoeOutput(out, balanceLoss(routing.probs(), plan.routedPerExpert(), n), zLoss(routing.logits()),
+    return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), zLoss(routing.logits()),
         plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()));
   }
 
@@ -84,11 +83,9 @@ public final class MoeBlock {
    * Switch Transformer's auxiliary loss: E * sum_e f_e * P_e with f_e the fraction of the N*k slots routed to e (not
    * differentiable) and P_e the mean router probability of e. Its minimum, 1, is a uniform load.
    */
-  private NDArray balanceLoss(NDArray probs, int[] routed, int n) {
-    int experts = routed.length;
-    double[] fractions = new double[experts];
-    for (int e = 0; e < experts; e++) fractions[e] = routed[e] / (double) (n * config.topK());
-    NDArray f = probs.getManager().create(fractions).toType(probs.getDataType(), false); // (E)
+  private NDArray balanceLoss(NDArray probs, NDArray routed, int n) {
+    long experts = routed.getShape().get(0);
+    NDArray f = routed.toType(probs.getDataType(), false).div(Ops.scalar(probs, (double) n * config.topK())); // (E)
     return probs.mean(new int[] {0}).mul(f).sum().mul(Ops.scalar(probs, experts));
   }
 

@@ -95,8 +95,4 @@ public final class Ops {
   public static void copyInto(NDArray target, NDArray source) {
     target.muli(0).addi(source);
   }
-
-  public static NDArray int64(NDManager manager, long[] values) {
-    return manager.create(values, new Shape(values.length));
-  }
 }

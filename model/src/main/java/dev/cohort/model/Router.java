@@ -23,7 +23,6 @@ public final class Router {
     NDList top = probs.topK(topK, -1); // values (N, k), indices (N, k)
     NDArray weights = top.get(0);
     if (normalize) weights = weights.div(weights.sum(new int[] {-1}, true));
-    // The host needs the choices to plan the dispatch (sort by expert, apply capacity): one small copy per layer.
-    return new Routing(logits, probs, weights, top.get(1).toLongArray());
+    return new Routing(logits, probs, weights, top.get(1));
   }
 }

@@ -8,6 +8,6 @@ import ai.djl.ndarray.NDArray;
  * @param logits (N, E) router logits, for the z-loss
  * @param probs (N, E) softmax of the logits, for the load-balancing loss
  * @param weights (N, k) combine weights of the chosen experts (renormalised if configured)
- * @param experts the chosen experts, token-major: experts[n * k + j] is token n's j-th choice (host copy)
+ * @param experts (N, k) int64, the chosen experts, best first
  */
-public record Routing(NDArray logits, NDArray probs, NDArray weights, long[] experts) {}
+public record Routing(NDArray logits, NDArray probs, NDArray weights, NDArray experts) {}

@@ -80,24 +80,39 @@ class MoeBlockTest {
   @Test
   void capacityKeepsFirstChoicesBeforeSecondChoicesAndEarlierTokensFirst() {
     // 4 tokens, k = 2, 2 experts. Every token's first choice is expert 0, second expert 1; capacity 3.
-    long[] choices = {0, 1, 0, 1, 0, 1, 0, 1};
-    DispatchPlan plan = DispatchPlan.of(choices, 4, 2, 2, 3);
+    DispatchPlan plan = DispatchPlan.of(choices(4, 0, 1, 0, 1, 0, 1, 0, 1), 2, 3);
     assertArrayEquals(new int[] {4, 4}, plan.routedPerExpert());
     assertArrayEquals(new int[] {3, 3}, plan.keptPerExpert());
     assertEquals(2, plan.dropped());
-    // token 3's first choice (slot 6) and second choice (slot 7) are over capacity
-    assertEquals(plan.kept(), plan.slotPosition()[6]);
-    assertEquals(plan.kept(), plan.slotPosition()[7]);
-    assertArrayEquals(new long[] {0, 2, 4, 1, 3, 5}, plan.sortedSlots());
-    assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2}, plan.sortedTokens());
+    // token 3's first choice (slot 6) and second choice (slot 7) are over capacity: the zero row at M
+    assertArrayEquals(new long[] {0, 3, 1, 4, 2, 5, 6, 6}, plan.slotPosition().toLongArray());
+    assertArrayEquals(new long[] {0, 2, 4, 1, 3, 5}, plan.sortedSlots().toLongArray());
+    assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2}, plan.sortedTokens().toLongArray());
   }
 
   @Test
   void firstChoicesWinOverSecondChoicesForTheSameExpert() {
     // token 0 picks (1, 0); tokens 1 and 2 pick (0, 1). Expert 0 holds 2: the two first choices, not token 0's second.
-    DispatchPlan plan = DispatchPlan.of(new long[] {1, 0, 0, 1, 0, 1}, 3, 2, 2, 2);
-    assertEquals(plan.kept(), plan.slotPosition()[1]);
-    assertTrue(plan.slotPosition()[2] < plan.kept() && plan.slotPosition()[4] < plan.kept());
+    DispatchPlan plan = DispatchPlan.of(choices(3, 1, 0, 0, 1, 0, 1), 2, 2);
+    long[] position = plan.slotPosition().toLongArray();
+    assertEquals(plan.kept(), position[1]);
+    assertTrue(position[2] < plan.kept() && position[4] < plan.kept());
+  }
+
+  @Test
+  void droplessRoutingKeepsEverySlotGroupedByExpertInSlotOrder() {
+    // 3 tokens, k = 2 over 3 experts: (2, 0), (0, 1), (2, 1).
+    DispatchPlan plan = DispatchPlan.of(choices(3, 2, 0, 0, 1, 2, 1), 3, Integer.MAX_VALUE);
+    assertEquals(0, plan.dropped());
+    assertArrayEquals(new int[] {2, 2, 2}, plan.keptPerExpert());
+    assertArrayEquals(new long[] {1, 2, 3, 5, 0, 4}, plan.sortedSlots().toLongArray());
+    assertArrayEquals(new long[] {0, 1, 1, 2, 0, 2}, plan.sortedTokens().toLongArray());
+    assertArrayEquals(new long[] {4, 0, 1, 2, 5, 3}, plan.slotPosition().toLongArray());
+  }
+
+  /** Each token's k choices, token-major: (tokens, k) int64 on the test's manager. */
+  private NDArray choices(int tokens, long... experts) {
+    return manager.create(experts, new Shape(tokens, experts.length / tokens));
   }
 
   @Test

@@ -18,7 +18,9 @@ package dev.cohort.config;
  * @param evalEvery run validation every this many steps (0: never)
  * @param evalBatches micro-batches of validation per evaluation
  * @param dtype "float32" (training) or "float64" (gradient checks)
- * @param device DJL device name: "cpu", "gpu0", ...
+ * @param device where this process's tensors live: "cpu", "gpu" (the GPU the launcher gives the process, e.g. through
+ *     CUDA_VISIBLE_DEVICES; the first visible one) or "gpu:N" (the N-th visible GPU); see docs/GPU.md. A worker's
+ *     {@code --device} overrides it
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
  */
 public record TrainConfig(
@@ -38,6 +40,11 @@ public record TrainConfig(
     String dtype,
     String device,
     int threads) {
+
+  /** The parsed {@link #device}. */
+  public DeviceName deviceName() {
+    return DeviceName.parse("train.device", device);
+  }
 
   public int globalBatch() {
     return microBatchSize * gradAccumSteps;
@@ -59,5 +66,6 @@ public record TrainConfig(
     Check.that(dtype.equals("float32") || dtype.equals("float64"), path + ".dtype",
         "must be float32 or float64, got '" + dtype + "'");
     Check.nonNegative(path + ".threads", threads);
+    DeviceName.parse(path + ".device", device);
   }
 }

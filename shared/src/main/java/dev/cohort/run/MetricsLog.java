@@ -15,6 +15,13 @@ import java.util.List;
 /** metrics.jsonl: one JSON object per optimizer step, flushed as it is written so a crash loses at most one line. */
 public final class MetricsLog implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * On a GPU, the device's used bytes after the step: PyTorch's caching allocator keeps what it reserved, so this is
+   * the most the run has reserved so far (plus the CUDA context), the closest DJL lets us come to a per-step peak.
+   */
+  public static final String DEVICE_MEMORY = "device_memory_used_bytes";
+  /** A single-process step's model FLOPs utilization against metrics.peak-flops-per-worker (ModelFlops). */
+  public static final String MFU = "mfu";
   private final BufferedWriter out;
 
   /**

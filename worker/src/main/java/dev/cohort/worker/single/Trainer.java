@@ -1,11 +1,13 @@
 package dev.cohort.worker.single;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.device.DeviceMemory;
+import dev.cohort.device.Devices;
+import dev.cohort.metrics.ModelFlops;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
@@ -50,9 +52,10 @@ public final class Trainer implements AutoCloseable {
 
   public Trainer(CohortConfig config, Config hocon, boolean resume) {
     this.config = config;
-    this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     TrainConfig train = config.train();
-    this.manager = NDManager.newBaseManager(Device.fromName(train.device()));
+    // The device first: a GPU run that cannot reach its GPU fails before it creates a run directory.
+    this.manager = Devices.manager(train);
+    this.run = resume ? new RunDirectory(RunDirectory.of(config)) : RunDirectory.create(RunDirectory.of(config), hocon);
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
     this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
     params.requireGradients();
@@ -77,14 +80,19 @@ public final class Trainer implements AutoCloseable {
   public ObjectNode run(Listener listener) {
     TrainConfig train = config.train();
     List<String> figures = ObjectiveFigures.of(config.recipe().objective());
+    double flopsPerToken = ModelFlops.perToken(config.model(), config.data().seqLen());
     ObjectNode last = null;
     try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
       for (long step = firstStep; step < train.steps(); step++) {
         long start = System.nanoTime();
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
-        last = result.metricsLine(stepMs, result.tokens() * 1000.0 / stepMs);
-        ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
+        double tokensPerSecond = result.tokens() * 1000.0 / stepMs;
+        ObjectNode line = result.metricsLine(stepMs, tokensPerSecond);
+        ObjectiveFigures.put(line, figures, result.objectiveFigures(), train.gradAccumSteps());
+        DeviceMemory.of(manager.getDevice()).ifPresent(m -> line.put(MetricsLog.DEVICE_MEMORY, m.usedBytes()));
+        line.put(MetricsLog.MFU, tokensPerSecond * flopsPerToken / config.metrics().peakFlopsPerWorker());
+        last = line;
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
           objective.evaluate(model, manager, last);
