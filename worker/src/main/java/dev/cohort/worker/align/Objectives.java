@@ -5,6 +5,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.RecipeConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.data.RunTokenizer;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.Corpora;
@@ -49,7 +50,7 @@ public final class Objectives {
 
   /** The chat template over the run's tokenizer, which must fit the model's vocabulary. */
   public static ChatTemplate template(CohortConfig config) {
-    Tokenizer tokenizer = Tokenizer.named(config.data().tokenizer());
+    Tokenizer tokenizer = RunTokenizer.of(config.data());
     if (tokenizer.vocabSize() > config.model().vocabSize()) {
       throw new ConfigError("cohort.model.vocab-size", "must be >= the tokenizer's vocabulary ("
           + tokenizer.vocabSize() + "), got " + config.model().vocabSize());
