@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * Tokenizes a JSON-lines corpus into a prepared directory: {@code train.bin}, {@code val.bin} and
@@ -32,7 +30,6 @@ public final class CorpusPreparer {
   public static final String TRAIN_FILE = "train.bin";
   public static final String VALIDATION_FILE = "val.bin";
 
-  private static final int BYTES_PER_MIB = 1 << 20;
   /** Characters of text tokenized per parallel batch: large enough to keep every core busy, small in memory. */
   private static final int BATCH_CHARS = 4 << 20;
 
@@ -105,10 +102,8 @@ public final class CorpusPreparer {
   private static CorpusIndex tokenize(CorpusSource source, String field, Tokenizer tok, DocumentSplit split,
       Path dir, boolean showProgress) throws IOException {
     TokenDtype dtype = TokenDtype.forVocab(tok.vocabSize());
-    try (SplitWriter writer = new SplitWriter(dir, dtype, tok, split);
-        InputStream raw = progressOver(source, showProgress);
-        InputStream in = CorpusSource.decompressed(raw, source.name())) {
-      JsonLines.forEachText(in, source.name(), field, writer::write);
+    try (SplitWriter writer = new SplitWriter(dir, dtype, tok, split)) {
+      Documents.forEach(source, field, "prepare", showProgress, writer::write);
       writer.flush();
       if (writer.textTokens == 0) {
         throw new DataError("corpus " + source.name() + " is empty: no tokens in field '" + field + "'");
@@ -171,17 +166,6 @@ public final class CorpusPreparer {
         validation.close();
       }
     }
-  }
-
-  private static InputStream progressOver(CorpusSource source, boolean showProgress) throws IOException {
-    InputStream raw = source.openRaw();
-    if (!showProgress) return raw;
-    ProgressBarBuilder bar = new ProgressBarBuilder()
-        .setTaskName("prepare " + source.name())
-        .setUnit("MiB", BYTES_PER_MIB)
-        .setInitialMax(source.sizeBytes())
-        .showSpeed();
-    return ProgressBar.wrap(raw, bar);
   }
 
   /** An existing output is replaced only when it is a prepared corpus (or empty), never a stranger's data. */
