@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** File operations whose effect must survive a crash: fsync, atomic rename, checksums, recursive delete. */
-public final class DurableFiles {
+final class DurableFiles {
   private static final int READ_CHUNK_BYTES = 1 << 20;
 
   private DurableFiles() {}
@@ -40,7 +40,7 @@ public final class DurableFiles {
   }
 
   /** SHA-256 of a file's contents as 64 lowercase hex digits. */
-  public static String sha256(Path file) throws IOException {
+  static String sha256(Path file) throws IOException {
     MessageDigest sha = newSha256();
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer chunk = ByteBuffer.allocate(READ_CHUNK_BYTES);

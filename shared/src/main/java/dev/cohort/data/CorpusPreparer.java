@@ -3,9 +3,9 @@ package dev.cohort.data;
 import dev.cohort.config.DataConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,7 +57,7 @@ public final class CorpusPreparer {
       long documents = countDocuments(source);
       DocumentSplit split = DocumentSplit.of(documents, validationFraction, seed);
       CorpusIndex index = tokenize(source, field, tok, split, staged.path(), showProgress);
-      if (tok instanceof HfTokenizer hf) copyTokenizer(hf, staged.path());
+      if (tok instanceof HfTokenizer hf) hf.copyInto(staged.path());
       index.write(staged.path().resolve(CorpusIndex.FILE_NAME));
       staged.publish();
     } catch (IOException e) {
@@ -115,12 +115,7 @@ public final class CorpusPreparer {
     }
   }
 
-  /** The tokenizer.json (and tokenizer_config.json, which may name eos) beside the token files. */
-  private static void copyTokenizer(HfTokenizer tok, Path dir) throws IOException {
-    Files.copy(tok.file(), dir.resolve(HfTokenizer.FILE_NAME), StandardCopyOption.COPY_ATTRIBUTES);
-    Path config = tok.file().toAbsolutePath().resolveSibling(HfSpecialTokens.CONFIG_FILE);
-    if (Files.isRegularFile(config)) Files.copy(config, dir.resolve(HfSpecialTokens.CONFIG_FILE));
-  }
+  private record Tokenized(int[] tokens, long bytes) {}
 
   /** Sends each document, tokenized, to the split it belongs to, tokenizing a batch of documents at a time. */
   private static final class SplitWriter implements AutoCloseable {
@@ -148,11 +143,12 @@ public final class CorpusPreparer {
 
     /** Tokenizes the batch on every core (a parallel stream keeps the documents' order) and writes it. */
     void flush() throws IOException {
-      List<int[]> tokenized = batch.parallelStream().map(tokenizer::prompt).toList();
-      for (int[] tokens : tokenized) {
-        textTokens += tokens.length;
+      List<Tokenized> tokenized = batch.parallelStream()
+          .map(text -> new Tokenized(tokenizer.prompt(text), text.getBytes(StandardCharsets.UTF_8).length)).toList();
+      for (Tokenized document : tokenized) {
+        textTokens += document.tokens().length;
         TokenWriter target = split.isValidation(documents++) ? validation : train;
-        target.writeDocument(tokens, tokenizer.endOfText());
+        target.writeDocument(document.tokens(), document.bytes(), tokenizer.endOfText());
       }
       batch.clear();
       batchChars = 0;

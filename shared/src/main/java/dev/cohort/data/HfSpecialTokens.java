@@ -3,7 +3,6 @@ package dev.cohort.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -32,21 +31,25 @@ record HfSpecialTokens(int vocabSize, int endOfText, OptionalInt beginOfText) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static HfSpecialTokens read(Path tokenizerJson) throws IOException {
-    JsonNode root = JSON.readTree(tokenizerJson.toFile());
+  /**
+   * @param json a tokenizer.json's bytes
+   * @param config the tokenizer_config.json beside it, if any
+   */
+  static HfSpecialTokens read(byte[] json, Optional<Path> config) throws IOException {
+    JsonNode root = JSON.readTree(json);
     Map<String, Integer> ids = tokenIds(root);
     int vocabSize = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     if (root.path("model").path("vocab").isArray()) {
       vocabSize = Math.max(vocabSize, root.path("model").path("vocab").size());
     }
     Template template = template(root.path("post_processor"), ids);
-    OptionalInt eos = configuredEos(tokenizerJson, ids);
+    OptionalInt eos = config.isPresent() ? configuredEos(config.get(), ids) : OptionalInt.empty();
     if (eos.isEmpty()) eos = template.after();
     if (eos.isEmpty()) {
       eos = USUAL_END_OF_TEXT.stream().filter(ids::containsKey).mapToInt(ids::get).findFirst();
     }
     if (eos.isEmpty()) {
-      throw new DataError(tokenizerJson + " has no end-of-text token: set eos_token in a " + CONFIG_FILE
+      throw new DataError("the tokenizer has no end-of-text token: set eos_token in a " + CONFIG_FILE
           + " beside it, or add one of " + USUAL_END_OF_TEXT + " as a special token");
     }
     return new HfSpecialTokens(vocabSize, eos.getAsInt(), template.before());
@@ -107,11 +110,8 @@ record HfSpecialTokens(int vocabSize, int endOfText, OptionalInt beginOfText) {
     return id == null ? OptionalInt.empty() : OptionalInt.of(id);
   }
 
-  /** eos_token of tokenizer_config.json beside the file: a string, or an added-token object with "content". */
-  private static OptionalInt configuredEos(Path tokenizerJson, Map<String, Integer> ids) throws IOException {
-    Path config = Optional.ofNullable(tokenizerJson.toAbsolutePath().getParent()).orElse(Path.of("."))
-        .resolve(CONFIG_FILE);
-    if (!Files.isRegularFile(config)) return OptionalInt.empty();
+  /** eos_token of a tokenizer_config.json: a string, or an added-token object with "content". */
+  private static OptionalInt configuredEos(Path config, Map<String, Integer> ids) throws IOException {
     JsonNode eos = JSON.readTree(config.toFile()).path("eos_token");
     String text = eos.isObject() ? eos.path("content").asText(null) : eos.asText(null);
     if (text == null || eos.isNull()) return OptionalInt.empty();

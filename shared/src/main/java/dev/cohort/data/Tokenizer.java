@@ -19,15 +19,16 @@ public interface Tokenizer {
   String DEFAULT = TiktokenTokenizer.GPT2;
 
   /**
-   * The tokenizer {@code spec} names: a bundled vocabulary's name, or a path to a {@code tokenizer.json} or to a
-   * directory holding one.
+   * The tokenizer {@code spec} names: a bundled vocabulary's name (tiktoken's, or the Brown corpus's "brown-8k"), or
+   * a path to a {@code tokenizer.json} or to a directory holding one.
    */
   static Tokenizer load(String spec) {
     if (TiktokenTokenizer.isKnown(spec)) return TiktokenTokenizer.named(spec);
+    if (HfTokenizer.isBundled(spec)) return HfTokenizer.bundled(spec);
     Path path = Path.of(spec);
     if (Files.exists(path)) return HfTokenizer.open(path);
     throw new DataError("unknown tokenizer '" + spec + "': give a tokenizer.json, a directory holding one, or one of "
-        + TiktokenTokenizer.knownNames());
+        + TiktokenTokenizer.knownNames() + ", " + String.join(", ", HfTokenizer.BUNDLED.keySet()));
   }
 
   /** A bundled vocabulary: "gpt2" (r50k_base), "p50k", "cl100k" or "o200k". */
@@ -56,8 +57,8 @@ public interface Tokenizer {
   /** Identifies the vocabulary and rules: a bundled name, or {@code sha256:} and the tokenizer.json's hash. */
   String fingerprint();
 
-  /** The Hugging Face tokenizer.json this tokenizer runs, if it is one. */
-  default Optional<Path> tokenizerJson() {
+  /** The bytes of the Hugging Face tokenizer.json this tokenizer runs, if it is one. */
+  default Optional<byte[]> tokenizerJson() {
     return Optional.empty();
   }
 

@@ -29,7 +29,7 @@ final class HfTokenizerFiles {
   private HfTokenizerFiles() {}
 
   static void write(Tokenizer tokenizer, Path dir) throws IOException {
-    Optional<Path> tokenizerJson = tokenizer.tokenizerJson();
+    Optional<byte[]> tokenizerJson = tokenizer.tokenizerJson();
     if (tokenizerJson.isPresent()) {
       writeTokenizerJson(tokenizer, tokenizerJson.get(), dir);
       return;
@@ -52,8 +52,8 @@ final class HfTokenizerFiles {
   }
 
   /** The run's tokenizer.json as it is, and the bos / eos it was trained with (transformers reads them from here). */
-  private static void writeTokenizerJson(Tokenizer tokenizer, Path file, Path dir) throws IOException {
-    Files.copy(file, dir.resolve(Gpt2VocabularyFiles.TOKENIZER));
+  private static void writeTokenizerJson(Tokenizer tokenizer, byte[] file, Path dir) throws IOException {
+    Files.write(dir.resolve(Gpt2VocabularyFiles.TOKENIZER), file);
     ObjectMapper json = new ObjectMapper();
     ObjectNode special = json.createObjectNode();
     special.put("eos_token", tokenizer.decode(new int[] {tokenizer.endOfText()}));

@@ -127,6 +127,6 @@ class HfTokenizerTest {
   void anUnknownNameThatIsNoFileIsRefusedNamingTheChoices() {
     DataError e = assertThrows(DataError.class, () -> Tokenizer.load("llama9"));
     assertEquals("unknown tokenizer 'llama9': give a tokenizer.json, a directory holding one, or one of gpt2, p50k, "
-        + "cl100k, o200k", e.getMessage());
+        + "cl100k, o200k, brown-8k", e.getMessage());
   }
 }

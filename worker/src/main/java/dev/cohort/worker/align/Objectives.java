@@ -5,6 +5,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.RecipeConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.data.DataMixture;
 import dev.cohort.data.RunTokenizer;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Transformer;
@@ -43,8 +44,11 @@ public final class Objectives {
     return switch (recipe.objective()) {
       case RecipeConfig.SFT -> sft(config, template(config));
       case RecipeConfig.DPO -> dpo(config, template(config), reference, manager);
-      default -> new CorpusObjective(Corpora.batches(Corpora.openOrPrepare(config), config),
-          config.train().evalBatches());
+      default -> {
+        DataMixture data = Corpora.openOrPrepare(config);
+        yield new CorpusObjective(Corpora.batches(data, config), config.train().evalBatches(), data.sources(),
+            Corpora.sourceBatches(data, config));
+      }
     };
   }
 

@@ -3,19 +3,20 @@ package dev.cohort.worker.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.data.WindowSampler;
+import dev.cohort.data.Windows;
 
 /**
  * Turns global sample indices into tensors. Micro-batch m of step s holds samples
  * s * globalBatch + m * microBatchSize + row (WindowSampler.sampleIndex), whatever process reads them.
  */
 public final class Batches implements BatchSource {
-  private final WindowSampler train;
+  private final Windows train;
   private final WindowSampler validation;
   private final int microBatchSize;
   private final int globalBatch;
   private final int seqLen;
 
-  public Batches(WindowSampler train, WindowSampler validation, int microBatchSize, int globalBatch, int seqLen) {
+  public Batches(Windows train, WindowSampler validation, int microBatchSize, int globalBatch, int seqLen) {
     this.train = train;
     this.validation = validation;
     this.microBatchSize = microBatchSize;
@@ -39,7 +40,7 @@ public final class Batches implements BatchSource {
     return assemble(manager, validation, samples);
   }
 
-  private Batch assemble(NDManager manager, WindowSampler sampler, long[] samples) {
+  private Batch assemble(NDManager manager, Windows sampler, long[] samples) {
     long[] tokens = new long[samples.length * seqLen];
     long[] targets = new long[samples.length * seqLen];
     for (int row = 0; row < samples.length; row++) {
