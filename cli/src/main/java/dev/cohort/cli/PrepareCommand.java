@@ -43,8 +43,8 @@ public final class PrepareCommand implements Callable<Integer> {
 
   @Option(names = "--tokenizer", defaultValue = Tokenizer.DEFAULT,
       paramLabel = "NAME|tokenizer.json|DIR",
-      description = "gpt2 (r50k_base), p50k, cl100k, o200k, or a Hugging Face tokenizer.json (or a directory "
-          + "holding one), copied into the output (default: ${DEFAULT-VALUE}).")
+      description = "brown-8k (the default run's), gpt2 (r50k_base), p50k, cl100k, o200k, or a Hugging Face "
+          + "tokenizer.json (or a directory holding one), copied into the output (default: ${DEFAULT-VALUE}).")
   String tokenizer;
 
   @Option(names = "--validation-fraction", defaultValue = "0.05",

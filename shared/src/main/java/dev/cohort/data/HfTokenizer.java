@@ -28,7 +28,7 @@ final class HfTokenizer implements Tokenizer {
    * Tokenizers shipped in the jar, by name: "brown-8k", the default run's, a byte-level BPE of 8,192 tokens that
    * {@code ./cohort tokenizer train --input bundled --vocab 8192} learned from the bundled Brown corpus.
    */
-  static final Map<String, String> BUNDLED = Map.of("brown-8k", "/tokenizer/brown-8k/tokenizer.json");
+  static final Map<String, String> BUNDLED = Map.of(Tokenizer.DEFAULT, "/tokenizer/brown-8k/tokenizer.json");
 
   /**
    * Special tokens are added by {@link Tokenizer#prompt} and the corpus layout, not by the library; nothing is

@@ -16,14 +16,12 @@ import java.util.stream.Collectors;
  * <p>Thread-safe: JTokkit encodings are immutable.
  */
 final class TiktokenTokenizer implements Tokenizer {
-  static final String GPT2 = "gpt2";
-
   /**
    * The known tokenizers. The vocabulary size counts the special tokens too (as tiktoken's n_vocab), so
    * every id the tokenizer can emit, end-of-text included, is below it.
    */
   private enum Known {
-    GPT2(TiktokenTokenizer.GPT2, EncodingType.R50K_BASE, 50_257, 50_256),
+    GPT2("gpt2", EncodingType.R50K_BASE, 50_257, 50_256),
     P50K("p50k", EncodingType.P50K_BASE, 50_281, 50_256),
     CL100K("cl100k", EncodingType.CL100K_BASE, 100_277, 100_257),
     O200K("o200k", EncodingType.O200K_BASE, 200_019, 199_999);

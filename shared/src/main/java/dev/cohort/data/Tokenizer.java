@@ -15,8 +15,8 @@ import java.util.OptionalInt;
  * thread-safe: documents are tokenized in parallel.
  */
 public interface Tokenizer {
-  /** The tokenizer used when none is named: GPT-2's. */
-  String DEFAULT = TiktokenTokenizer.GPT2;
+  /** The tokenizer used when none is named, as data.tokenizer's default: the bundled brown-8k. */
+  String DEFAULT = "brown-8k";
 
   /**
    * The tokenizer {@code spec} names: a bundled vocabulary's name (tiktoken's, or the Brown corpus's "brown-8k"), or
