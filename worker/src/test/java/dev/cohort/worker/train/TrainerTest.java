@@ -1,6 +1,7 @@
 package dev.cohort.worker.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The single-worker loop on the bundled Brown corpus with a tiny model (GPT-2 vocabulary, d = 32). */
+/** The single-worker loop on the bundled Brown corpus (default brown-8k tokenizer) with a tiny model (d = 32). */
 class TrainerTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
   @TempDir static Path prepared;
@@ -119,6 +120,14 @@ class TrainerTest {
     assertNotEquals(brownLoss, recipesLoss);
     assertEquals(0.75 * brownLoss + 0.25 * recipesLoss, evaluated.get("val_loss").asDouble(), 1e-9);
     assertTrue(evaluated.has("val_bpb_recipes"), evaluated.toString());
+  }
+
+  @Test
+  void aTokenizerLargerThanTheModelsVocabularyIsRefusedBeforeTraining() {
+    Config narrow = hocon("model.vocab-size = 512", "train.steps = 1", "run.name = narrow");
+    ConfigError error = assertThrows(ConfigError.class, () -> train(narrow, false, -1));
+    assertTrue(error.getMessage().contains("must be >= the tokenizer's vocabulary (8192), got 512"), error.getMessage());
+    assertFalse(Files.exists(runs.resolve("narrow/metrics.jsonl")), "no step was taken");
   }
 
   @Test
