@@ -42,6 +42,13 @@ public final class DataMixture {
       }
       sources.add(new Source(Path.of(s.prepared()).getFileName().toString(), s.weight(), corpus));
     }
+    // generate, SFT and export read data.tokenizer: it must be the one the sources were tokenized with.
+    String run = Tokenizer.load(data.tokenizer()).fingerprint();
+    CorpusIndex first = sources.get(0).corpus().index();
+    if (!run.equals(first.tokenizerFingerprint())) {
+      throw new DataError("data.sources were prepared with " + first.tokenizer() + " (" + first.tokenizerFingerprint()
+          + ") but data.tokenizer is " + data.tokenizer() + " (" + run + "): set data.tokenizer to the sources' one");
+    }
     return new DataMixture(sources);
   }
 

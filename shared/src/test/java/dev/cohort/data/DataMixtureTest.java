@@ -38,6 +38,14 @@ class DataMixtureTest {
   }
 
   @Test
+  void sourcesPreparedWithAnotherTokenizerThanTheRunsAreRefused() throws IOException {
+    DataConfig data = mixture(prepared("a", "cl100k", 10), 1, prepared("b", "cl100k", 10), 1);
+    DataError e = assertThrows(DataError.class, () -> DataMixture.open(data, 1, false));
+    assertTrue(e.getMessage().endsWith("but data.tokenizer is gpt2 (gpt2): set data.tokenizer to the sources' one"),
+        e.getMessage());
+  }
+
+  @Test
   void sourcesPreparedWithDifferentTokenizersAreRefused() throws IOException {
     DataConfig data = mixture(prepared("a", "gpt2", 10), 1, prepared("b", "cl100k", 10), 1);
     DataError e = assertThrows(DataError.class, () -> DataMixture.open(data, 1, false));
