@@ -48,7 +48,7 @@ public final class DecoderLayer {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     long d = x.getShape().get(2);
-    MoeOutput routed = moe.forward(normed.reshape(b * t, d)); // tokens flattened: (B*T, d)
+    MoeOutput routed = moe.forward(normed.reshape(b * t, d), Math.toIntExact(b)); // (B*T, d)
     return new Output(h.add(routed.hidden().reshape(b, t, d)), Optional.of(routed));
   }
 }

@@ -107,7 +107,9 @@ public record CohortConfig(
   }
 
   private static ModelConfig bindModel(Config model) {
-    MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
+    Config moeKeys = model.getConfig("moe");
+    RouterConfig router = RecordBinder.bind(moeKeys.getConfig("router"), RouterConfig.class);
+    MoeConfig moe = RecordBinder.bind(moeKeys.withoutPath("router"), MoeConfig.class, router);
     LoopConfig loop = RecordBinder.bind(model.getConfig("loop"), LoopConfig.class);
     return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop"), ModelConfig.class, moe, loop);
   }

@@ -47,6 +47,13 @@ public enum HfArchitecture {
       throw new HfError("moe.capacity-factor = " + moe.capacityFactor() + " drops tokens over capacity; transformers' "
           + "MoE blocks are dropless. Pass --dropless to export the dropless forward");
     }
+    if (moe.router().sigmoid() || moe.biasBalanced()) {
+      // DeepSeek-V3, the one transformers class with sigmoid scores and e_score_correction_bias, also needs its
+      // multi-head latent attention, which Cohort's attention is not: refusing beats writing a model that differs.
+      throw new HfError("moe.router.score = " + moe.router().score() + ", moe.balance = " + moe.balance() + ": Mixtral "
+          + "and Qwen2-MoE route by softmax with no bias, and DeepSeek-V3 (which has sigmoid scores and "
+          + "e_score_correction_bias) needs multi-head latent attention; export a softmax, aux-loss model instead");
+    }
     if (moe.numSharedExperts() > 0) {
       if (!moe.sharedExpertGate()) {
         throw new HfError("shared experts without moe.shared-expert-gate: Qwen2-MoE always scales its shared expert "

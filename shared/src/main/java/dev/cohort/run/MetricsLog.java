@@ -65,7 +65,31 @@ public final class MetricsLog implements AutoCloseable {
     line.set("expert_tokens", JSON.valueToTree(expertTokens));
     line.set("dropped_tokens", JSON.valueToTree(droppedTokens));
     line.set("router_entropy", JSON.valueToTree(routerEntropy));
+    line.set("moe_load_max_over_mean", JSON.valueToTree(maxOverMean(expertTokens)));
     return line;
+  }
+
+  /**
+   * Per MoE layer, the busiest expert's load over the mean load: 1 is perfectly balanced, E is every token on one
+   * expert. The figure DeepSeek-V3 reports for its balancing, and what bounds an expert-parallel step's time.
+   */
+  static double[] maxOverMean(int[][] expertTokens) {
+    double[] ratios = new double[expertTokens.length];
+    for (int layer = 0; layer < expertTokens.length; layer++) {
+      long total = 0;
+      int max = 0;
+      for (int count : expertTokens[layer]) {
+        total += count;
+        max = Math.max(max, count);
+      }
+      ratios[layer] = total == 0 ? 1 : max * (double) expertTokens[layer].length / total;
+    }
+    return ratios;
+  }
+
+  /** Adds the routers' balancing biases, per MoE layer in layer order and expert, after the step's update. */
+  public static void putRouterBiases(ObjectNode line, double[][] biases) {
+    line.set("router_bias", JSON.valueToTree(biases));
   }
 
   public void write(ObjectNode line) {

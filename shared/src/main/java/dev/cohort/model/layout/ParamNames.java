@@ -38,6 +38,18 @@ public final class ParamNames {
     return layer(layer) + "block_sparse_moe.gate.weight";
   }
 
+  /**
+   * The router's balancing bias (DeepSeek-V3's auxiliary-loss-free balancing), a buffer: model state that is saved
+   * and restored but not trained by gradient. Named as DeepSeek-V3's Hugging Face code names it.
+   */
+  public static String routerBias(int layer) {
+    return layer(layer) + "block_sparse_moe.gate.e_score_correction_bias";
+  }
+
+  public static boolean isRouterBias(String name) {
+    return name.endsWith(".block_sparse_moe.gate.e_score_correction_bias");
+  }
+
   /** Routed expert; @param w one of w1 (gate), w3 (up), w2 (down) */
   public static String expert(int layer, int expert, String w) {
     return layer(layer) + "block_sparse_moe.experts." + expert + "." + w + ".weight";

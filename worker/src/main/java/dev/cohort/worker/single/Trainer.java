@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.metrics.ObjectiveFigures;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
@@ -85,6 +86,7 @@ public final class Trainer implements AutoCloseable {
         double stepMs = (System.nanoTime() - start) / 1e6;
         last = result.metricsLine(stepMs, result.tokens() * 1000.0 / stepMs);
         ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
+        if (config.model().moe().biasBalanced()) MetricsLog.putRouterBiases(last, BiasBalancing.values(params));
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
           objective.evaluate(model, manager, last);

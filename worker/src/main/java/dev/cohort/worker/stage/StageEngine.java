@@ -8,10 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
-import dev.cohort.config.MoeConfig;
 import dev.cohort.model.Autograd;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
+import dev.cohort.model.Loss;
 import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -142,14 +143,18 @@ public final class StageEngine implements AutoCloseable {
     }
   }
 
-  /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
-  public void applyUpdate(double lr, double gradScale) {
+  /**
+   * Steps the optimizer with the coordinator's learning rate and clipping scale, then moves this slice's routing
+   * biases by the step's global expert loads (the same in every worker).
+   */
+  public void applyUpdate(double lr, double gradScale, int[][] expertLoads) {
     optimizer.step(lr, gradScale);
+    BiasBalancing.update(params, config.model(), expertLoads);
   }
 
   /**
    * A host copy of what this worker writes into a sharded checkpoint: the parameters it owns and their AdamW moments,
-   * by global name. Taken between steps on the engine thread; the copies are the caller's to write at leisure.
+   * and the buffers it owns (routing biases), by global name. Taken between steps on the engine thread; the copies are the caller's to write at leisure.
    */
   public Shard snapshot() {
     long start = System.nanoTime();
@@ -162,6 +167,9 @@ public final class StageEngine implements AutoCloseable {
       moments.put(AdamW.EXP_AVG + name, allMoments.get(AdamW.EXP_AVG + name));
       moments.put(AdamW.EXP_AVG_SQ + name, allMoments.get(AdamW.EXP_AVG_SQ + name));
     }
+    params.buffers().forEach((name, buffer) -> {
+      if (owns(name)) model.put(name, buffer);
+    });
     return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostTensors(model),
         TrainerCheckpoints.hostTensors(moments), optimizer.steps(), (System.nanoTime() - start) / 1e6);
   }
@@ -243,13 +251,11 @@ public final class StageEngine implements AutoCloseable {
   /** This stage's weighted router losses (as in Loss.of), or null when it has no MoE layer. */
   private NDArray routerLoss(List<MoeOutput> moe, StepMeter meter) {
     if (moe.isEmpty()) return null;
-    MoeConfig weights = config.model().moe();
     NDArray total = null;
     double balance = 0;
     double z = 0;
     for (MoeOutput out : moe) {
-      NDArray term = out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), weights.auxLossWeight()))
-          .add(out.zLoss().mul(Ops.scalar(out.zLoss(), weights.zLossWeight())));
+      NDArray term = Loss.routerTerms(out, config.model().moe());
       total = total == null ? term : total.add(term);
       balance += out.balanceLoss().getFloat();
       z += out.zLoss().getFloat();

@@ -55,7 +55,7 @@ final class LocalCluster implements AutoCloseable {
     double scale = GradClipping.scale(config.train(), summary.gradNorm());
     double lr = LrSchedule.of(config.train()).at(step);
     onEveryWorker(engine -> {
-      engine.applyUpdate(lr, scale);
+      engine.applyUpdate(lr, scale, summary.expertTokens());
       return null;
     });
     return summary;

@@ -1,6 +1,7 @@
 package dev.cohort.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -26,16 +27,21 @@ class StageEngineTest {
   private static final double RELATIVE = 1e-4;
   @TempDir static Path prepared;
 
-  private static CohortConfig config(String... parallel) {
+  /** DeepSeek-V3's balancing, with a rate that moves the biases past the scores' spread within a step or two. */
+  private static final List<String> BIAS_BALANCED = List.of("model.moe.router.score = sigmoid",
+      "model.moe.balance = bias", "model.moe.bias-update-rate = 0.05", "model.moe.seq-aux-loss-weight = 1e-3");
+
+  private static CohortConfig config(List<String> model, String... parallel) {
     List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
         "data.prepared = \"" + prepared.resolve("brown") + "\"", "train.micro-batch-size = 2",
         "train.grad-accum-steps = 4", "train.warmup-steps = 1", "train.lr = 0.01", "train.steps = " + STEPS));
+    overrides.addAll(model);
     overrides.addAll(List.of(parallel));
     return CohortConfig.load(Path.of("../conf/model/tiny.conf"), overrides);
   }
 
-  private static double[] singleWorkerLosses() {
-    CohortConfig config = config();
+  private static double[] singleWorkerLosses(List<String> model) {
+    CohortConfig config = config(model);
     try (NDManager manager = NDManager.newBaseManager()) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
@@ -52,8 +58,12 @@ class StageEngineTest {
   }
 
   private static void assertSameLosses(String... parallel) throws Exception {
-    double[] expected = singleWorkerLosses();
-    try (LocalCluster cluster = new LocalCluster(config(parallel))) {
+    assertSameLosses(List.of(), parallel);
+  }
+
+  private static void assertSameLosses(List<String> model, String... parallel) throws Exception {
+    double[] expected = singleWorkerLosses(model);
+    try (LocalCluster cluster = new LocalCluster(config(model, parallel))) {
       for (int s = 0; s < STEPS; s++) {
         StepSummary summary = cluster.step(s);
         assertEquals(expected[s], summary.loss(), RELATIVE * expected[s],
@@ -110,5 +120,22 @@ class StageEngineTest {
   @Test
   void twoStagesByTwoReplicasWithGpipeReproduceTheSingleWorkerLosses() throws Exception {
     assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = gpipe");
+  }
+
+  /**
+   * The biases move by the global loads (every replica and micro-batch), the same in every worker: a replica that
+   * moved them by its own loads would route differently from the single worker from the second step on.
+   */
+  @Test
+  void biasBalancedRoutingOverTwoReplicasWithExpertParallelReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses(BIAS_BALANCED, "parallel.dp = 2", "parallel.ep = 2");
+    double[] withBias = singleWorkerLosses(BIAS_BALANCED);
+    double[] withoutBias = singleWorkerLosses(List.of("model.moe.router.score = sigmoid"));
+    assertNotEquals(withoutBias[STEPS - 1], withBias[STEPS - 1], "the biases changed the routing");
+  }
+
+  @Test
+  void biasBalancedRoutingOverTwoStagesReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses(BIAS_BALANCED, "parallel.pp = 2", "parallel.schedule = 1f1b");
   }
 }
