@@ -145,6 +145,8 @@ class HfRoundTripTest {
     assertRefused(tiny("moe.first-dense-layers = 1"), "dense layers between MoE layers");
     assertRefused(tiny("moe.normalize-top-k = false"), "renormalises");
     assertRefused(tiny("moe.capacity-factor = 1.25"), "--dropless");
+    assertRefused(tiny("moe.router.score = sigmoid"), "moe.router.score = sigmoid");
+    assertRefused(tiny("moe.balance = bias"), "moe.balance = bias");
   }
 
   @Test
