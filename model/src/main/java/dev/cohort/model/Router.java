@@ -1,6 +1,7 @@
 package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.model.layout.ParamNames;
@@ -16,6 +17,8 @@ public final class Router {
   private final int topK;
   private final boolean normalize;
   private final boolean sigmoid;
+  private final int groups;
+  private final int maxGroups; // 0: every expert may be chosen
 
   public Router(NDArray gate, NDArray bias, MoeConfig config) {
     this.gate = gate;
@@ -23,6 +26,8 @@ public final class Router {
     this.topK = config.topK();
     this.normalize = config.normalizeTopK();
     this.sigmoid = config.router().sigmoid();
+    this.groups = config.expertGroups();
+    this.maxGroups = config.maxGroupsPerToken();
   }
 
   /** The router of layer {@code layer}, with its balancing bias when the config asks for one. */
@@ -42,17 +47,35 @@ public final class Router {
     NDArray probs = sigmoid ? scores.div(scores.sum(new int[] {-1}, true)) : scores; // (N, E)
     NDArray weights; // (N, k)
     NDArray chosen; // (N, k) int64
-    if (bias == null) {
+    if (bias == null && maxGroups == 0) {
       var top = scores.topK(topK, -1);
       weights = top.get(0);
       chosen = top.get(1);
     } else {
-      // The bias only picks the experts, on a detached copy: no gradient flows through the selection.
-      chosen = scores.stopGradient().add(bias).topK(topK, -1).get(1);
+      // The bias and the group limit only pick the experts, on a detached copy: no gradient flows through the pick.
+      NDArray selection = bias == null ? scores.stopGradient() : scores.stopGradient().add(bias); // (N, E)
+      if (maxGroups > 0) selection = withinBestGroups(selection);
+      chosen = selection.topK(topK, -1).get(1);
       weights = scores.gather(chosen, -1);
     }
     if (normalize) weights = weights.div(weights.sum(new int[] {-1}, true));
     // The host needs the choices to plan the dispatch (sort by expert, apply capacity): one small copy per layer.
     return new Routing(logits, probs, weights, chosen.toLongArray());
+  }
+
+  /**
+   * selection: (N, E) -> (N, E) with every expert outside the token's maxGroups best groups at -infinity, a group
+   * ranking by its best expert (DeepSeek-V2's device-limited routing).
+   */
+  private NDArray withinBestGroups(NDArray selection) {
+    long n = selection.getShape().get(0);
+    long perGroup = selection.getShape().get(1) / groups;
+    NDArray grouped = selection.reshape(n, groups, perGroup); // (N, G, E/G)
+    NDArray best = grouped.max(new int[] {2}); // (N, G)
+    NDArray kept = best.topK(maxGroups, -1).get(1).oneHot(groups).sum(new int[] {1}); // (N, G), 1 for a kept group
+    NDArray mask = kept.expandDims(2).broadcast(n, groups, perGroup).reshape(selection.getShape()); // (N, E)
+    NDArray excluded = selection.getManager().full(selection.getShape(), Float.NEGATIVE_INFINITY,
+        selection.getDataType()); // (N, E)
+    return NDArrays.where(mask.gt(Ops.scalar(mask, 0)), selection, excluded);
   }
 }

@@ -102,6 +102,10 @@ public record CohortConfig(
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());
+    MoeConfig moe = model.moe();
+    Check.that(moe.maxGroupsPerToken() == 0 || moe.expertGroups() % parallel.ep() == 0, ROOT + ".model.moe.expert-groups",
+        "must be a multiple of parallel.ep=" + parallel.ep() + " with max-groups-per-token > 0 (each group on one "
+            + "expert-parallel rank, so a token reaches at most max-groups-per-token ranks), got " + moe.expertGroups());
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

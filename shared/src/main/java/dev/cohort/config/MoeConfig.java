@@ -24,6 +24,12 @@ import java.util.List;
  * @param biasUpdateRate how far each bias moves per optimizer step (DeepSeek-V3's gamma), with balance bias or both
  * @param seqAuxLossWeight weight of DeepSeek-V3's complementary sequence-wise balance loss (the Switch loss computed
  *     per sequence and averaged); 0 turns it off. Meant to be small (DeepSeek-V3: 1e-4)
+ * @param expertGroups the experts form this many groups of E / groups consecutive ids (DeepSeek-V3's n_group), for
+ *     group-limited routing. Set it to parallel.ep (or a multiple) so that each group lives on one expert-parallel
+ *     rank, which owns consecutive experts: the groups are then the ranks, the same whatever placement runs the model
+ * @param maxGroupsPerToken group-limited (DeepSeek's device-limited) routing: a token's top-k experts are chosen
+ *     only within the M groups whose best expert scores highest for it (topk_group), so under expert parallelism a
+ *     token's all-to-all goes to at most M ranks; 0 turns it off
  */
 public record MoeConfig(
     int numExperts,
@@ -41,7 +47,9 @@ public record MoeConfig(
     RouterConfig router,
     String balance,
     double biasUpdateRate,
-    double seqAuxLossWeight) {
+    double seqAuxLossWeight,
+    int expertGroups,
+    int maxGroupsPerToken) {
 
   public static final String AUX_LOSS = "aux-loss";
   public static final String BIAS = "bias";
@@ -83,5 +91,14 @@ public record MoeConfig(
         "must be " + AUX_LOSS + ", " + BIAS + " or " + BOTH + ", got '" + balance + "'");
     if (biasBalanced()) Check.positive(path + ".bias-update-rate", biasUpdateRate);
     Check.nonNegative(path + ".seq-aux-loss-weight", seqAuxLossWeight);
+    Check.that(expertGroups >= 1 && numExperts % expertGroups == 0, path + ".expert-groups",
+        "must divide num-experts=" + numExperts + ", got " + expertGroups);
+    Check.that(maxGroupsPerToken >= 0 && maxGroupsPerToken <= expertGroups, path + ".max-groups-per-token",
+        "must be in [0, expert-groups=" + expertGroups + "], got " + maxGroupsPerToken);
+    if (maxGroupsPerToken > 0) {
+      Check.that(maxGroupsPerToken * (numExperts / expertGroups) >= topK, path + ".max-groups-per-token",
+          "the " + maxGroupsPerToken + " group(s) of " + numExperts / expertGroups + " experts cannot hold top-k="
+              + topK + " choices");
+    }
   }
 }

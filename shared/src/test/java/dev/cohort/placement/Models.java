@@ -29,11 +29,11 @@ final class Models {
 
   static MoeConfig moeConfig(int experts, int firstDenseLayers) {
     return new MoeConfig(experts, 2, 128, 0, 0, false, true, 0.0, 0.01, 0.001, firstDenseLayers, 1,
-        SOFTMAX, MoeConfig.AUX_LOSS, 0, 0);
+        SOFTMAX, MoeConfig.AUX_LOSS, 0, 0, 1, 0);
   }
 
   static MoeConfig noMoe() {
-    return new MoeConfig(0, 0, 0, 0, 0, false, true, 0.0, 0.0, 0.0, 0, 1, SOFTMAX, MoeConfig.AUX_LOSS, 0, 0);
+    return new MoeConfig(0, 0, 0, 0, 0, false, true, 0.0, 0.0, 0.0, 0, 1, SOFTMAX, MoeConfig.AUX_LOSS, 0, 0, 1, 0);
   }
 
   static ParallelConfig parallel(int pp, int dp, int ep) {

@@ -8,6 +8,7 @@ import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.run.GradClipping;
 import dev.cohort.run.LrSchedule;
+import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.LocalExchange;
 import dev.cohort.worker.collective.RingAllReduce;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -24,11 +26,13 @@ import java.util.function.Function;
  */
 final class LocalCluster implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final String ALL_TO_ALL = "ep-"; // ExpertParallel's tensor kinds
 
   private final CohortConfig config;
   private final List<ExecutorService> threads = new ArrayList<>();
   private final List<StageEngine> engines = new ArrayList<>();
   private final int moeLayers;
+  private final AtomicLong allToAllBytes = new AtomicLong();
 
   LocalCluster(CohortConfig config) throws Exception {
     this.config = config;
@@ -40,7 +44,7 @@ final class LocalCluster implements AutoCloseable {
     for (WorkerId id : ids) {
       ExecutorService thread = Executors.newSingleThreadExecutor();
       threads.add(thread);
-      LocalExchange exchange = hub.exchangeFor(id);
+      Exchange exchange = new CountingExchange(hub.exchangeFor(id), ALL_TO_ALL, allToAllBytes);
       built.add(thread.submit(() -> new StageEngine(config, placement, exchange,
           new RingAllReduce(exchange, TIMEOUT), TIMEOUT)));
     }
@@ -59,6 +63,11 @@ final class LocalCluster implements AutoCloseable {
       return null;
     });
     return summary;
+  }
+
+  /** Payload bytes the expert-parallel all-to-all (forward and backward) sent between workers so far. */
+  long allToAllBytes() {
+    return allToAllBytes.get();
   }
 
   private <T> List<T> onEveryWorker(Function<StageEngine, T> work) throws Exception {

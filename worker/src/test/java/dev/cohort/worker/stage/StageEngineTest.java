@@ -2,6 +2,7 @@ package dev.cohort.worker.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -61,7 +62,8 @@ class StageEngineTest {
     assertSameLosses(List.of(), parallel);
   }
 
-  private static void assertSameLosses(List<String> model, String... parallel) throws Exception {
+  /** @return the all-to-all bytes the distributed run sent */
+  private static long assertSameLosses(List<String> model, String... parallel) throws Exception {
     double[] expected = singleWorkerLosses(model);
     try (LocalCluster cluster = new LocalCluster(config(model, parallel))) {
       for (int s = 0; s < STEPS; s++) {
@@ -69,6 +71,7 @@ class StageEngineTest {
         assertEquals(expected[s], summary.loss(), RELATIVE * expected[s],
             String.join(" ", parallel) + ": loss of step " + s);
       }
+      return cluster.allToAllBytes();
     }
   }
 
@@ -137,5 +140,23 @@ class StageEngineTest {
   @Test
   void biasBalancedRoutingOverTwoStagesReproducesTheSingleWorkerLosses() throws Exception {
     assertSameLosses(BIAS_BALANCED, "parallel.pp = 2", "parallel.schedule = 1f1b");
+  }
+
+  /**
+   * The group limit reads only the expert-to-group map, which the single worker computes as the ep ranks do; with
+   * one group per rank and one group per token, every token's experts sit on one rank, so fewer cross the network.
+   */
+  @Test
+  void groupLimitedRoutingReproducesTheSingleWorkerLossesAndCutsTheAllToAll() throws Exception {
+    List<String> limited = List.of("model.moe.expert-groups = 2", "model.moe.max-groups-per-token = 1");
+    long limitedBytes = assertSameLosses(limited, "parallel.dp = 2", "parallel.ep = 2");
+    long freeBytes;
+    try (LocalCluster cluster = new LocalCluster(config(List.of(), "parallel.dp = 2", "parallel.ep = 2"))) {
+      for (int s = 0; s < STEPS; s++) cluster.step(s);
+      freeBytes = cluster.allToAllBytes();
+    }
+    System.out.printf("all-to-all payload bytes per step, tiny model, dp = ep = 2: %d unlimited, %d with "
+        + "max-groups-per-token = 1%n", freeBytes / STEPS, limitedBytes / STEPS);
+    assertTrue(limitedBytes < freeBytes, limitedBytes + " bytes with the limit, " + freeBytes + " without");
   }
 }
