@@ -114,7 +114,8 @@ public final class MoeBlock {
       int sequence = slot / k / tokensPerSequence;
       fractions[sequence * experts + (int) choices[slot]] += experts / (double) (k * tokensPerSequence);
     }
-    NDArray f = Ops.constant(probs.getManager(), fractions, new Shape(sequences, experts), probs.getDataType());
+    NDArray f = probs.getManager().create(fractions, new Shape(sequences, experts))
+        .toType(probs.getDataType(), false); // (B, E)
     NDArray p = probs.reshape(sequences, tokensPerSequence, experts).mean(new int[] {1}); // (B, E)
     return p.mul(f).sum(new int[] {1}).mean();
   }

@@ -84,6 +84,19 @@ class GradientCheckTest {
   }
 
   @Test
+  void cdmoeGradientsMatchFiniteDifferences() {
+    ModelConfig config = TinyModel.config(CdMoeTest.CDMOE);
+    Parameters params = params(config);
+    NDArray x = input(2, 4, config.hiddenSize());
+    CdMoe ffn = CdMoe.of(params, 0, config.cdmoe());
+    check(scalar(() -> ffn.forward(x)), Map.of("x", x, "gate", params.get(ParamNames.mlp(0, "gate_proj")),
+        "queries", params.get(ParamNames.cdmoe(0, "queries_proj.weight")),
+        "keys", params.get(ParamNames.cdmoe(0, "keys")),
+        "down_embed", params.get(ParamNames.cdmoe(0, "down_embed.weight")),
+        "up_embed", params.get(ParamNames.cdmoe(0, "up_embed.weight"))));
+  }
+
+  @Test
   void denseSwiGluGradientsMatchFiniteDifferences() {
     ModelConfig config = TinyModel.config("moe.num-experts = 0");
     Parameters params = params(config);

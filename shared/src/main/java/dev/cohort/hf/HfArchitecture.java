@@ -41,6 +41,10 @@ public enum HfArchitecture {
       throw new HfError("looped layers (model.loop: layers [" + model.loop().start() + ", " + model.loop().end()
           + ") run " + model.loop().times() + " times) have no transformers equivalent");
     }
+    if (model.cdmoe().enabled()) {
+      throw new HfError("model.cdmoe (Doge's CDMoE) is not exported: Doge's transformers class also needs its "
+          + "dynamic mask attention, which Cohort's attention is not");
+    }
     MoeConfig moe = model.moe();
     if (moe.numExperts() == 0) return LLAMA;
     if (!moe.dropless() && !dropless) {

@@ -59,6 +59,12 @@ class CohortConfigTest {
     assertMessage("train.dtype = bfloat16", "must be float32 or float64");
     assertMessage("model.moe.balance = bias-only", "cohort.model.moe.balance': must be aux-loss, bias or both");
     assertMessage("model.moe.router.score = relu", "cohort.model.moe.router.score': must be softmax or sigmoid");
+    assertMessage("parallel { dp = 2, ep = 2 }, train.grad-accum-steps = 2, model.cdmoe { num-experts = 16, "
+        + "experts-per-head = 2 }",
+        "cohort.parallel.ep': must be 1 with model.cdmoe");
+    assertMessage("model.cdmoe.num-experts = 15", "cohort.model.cdmoe.num-experts': must be a perfect square");
+    assertMessage("model.cdmoe { num-experts = 16, experts-per-head = 5 }",
+        "cohort.model.cdmoe.experts-per-head': must be in [1, sqrt(num-experts)=4]");
     assertMessage("model.moe { balance = bias, bias-update-rate = 0 }",
         "cohort.model.moe.bias-update-rate': must be > 0");
   }

@@ -34,6 +34,14 @@ public final class ParamNames {
     return layer(layer) + "mlp." + proj + ".weight";
   }
 
+  /**
+   * Doge's CDMoE private experts beside the dense MLP; @param part queries_proj.weight, keys, down_embed.weight or
+   * up_embed.weight
+   */
+  public static String cdmoe(int layer, String part) {
+    return layer(layer) + "mlp." + part;
+  }
+
   public static String router(int layer) {
     return layer(layer) + "block_sparse_moe.gate.weight";
   }

@@ -159,4 +159,12 @@ class StageEngineTest {
         + "max-groups-per-token = 1%n", freeBytes / STEPS, limitedBytes / STEPS);
     assertTrue(limitedBytes < freeBytes, limitedBytes + " bytes with the limit, " + freeBytes + " without");
   }
+
+  /** CDMoE's private experts are ordinary per-layer parameters: a stage holds its layers' pools whole. */
+  @Test
+  void cdmoeOverTwoPipelineStagesByTwoReplicasReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses(List.of("model.moe.num-experts = 0", "model.cdmoe.num-experts = 16",
+        "model.cdmoe.experts-per-head = 2", "model.cdmoe.retrieval-size = 8"),
+        "parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b");
+  }
 }
