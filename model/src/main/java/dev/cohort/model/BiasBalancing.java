@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.model.layout.ParamNames;
+import java.util.Arrays;
 
 /**
  * DeepSeek-V3's auxiliary-loss-free load balancing: after every optimizer step each router's bias b_e moves by the
@@ -45,6 +46,11 @@ public final class BiasBalancing {
         .filter(e -> ParamNames.isRouterBias(e.getKey()))
         .map(e -> e.getValue().toType(DataType.FLOAT64, false).toDoubleArray())
         .toArray(double[][]::new);
+  }
+
+  /** The biases {@code params} holds, layer-major (each MoE layer's experts in turn), for reports. */
+  public static double[] flat(Parameters params) {
+    return Arrays.stream(values(params)).flatMapToDouble(java.util.Arrays::stream).toArray();
   }
 
   /** bias: (E) -> (E), one step towards the mean load. Host floats: every worker computes the identical values. */

@@ -89,6 +89,8 @@ public final class CoordinatorProtocol {
    * @param idleMs time waiting for pipeline neighbours
    * @param tokens token ids it fed the model (first stage: rows x length of its micro-batches), else 0
    * @param objectiveSums the objective's figures (ObjectiveFigures) summed over its micro-batches (last stage)
+   * @param routerBiases the balancing biases its stage's routers routed this step with, layer-major (each layer's E
+   *     experts in turn; empty without bias balancing); equal on every replica of the stage
    */
   public record StepReport(
       double gradNormSquared,
@@ -105,7 +107,8 @@ public final class CoordinatorProtocol {
       double commMs,
       double idleMs,
       long tokens,
-      double[] objectiveSums) implements WireMessage {}
+      double[] objectiveSums,
+      double[] routerBiases) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

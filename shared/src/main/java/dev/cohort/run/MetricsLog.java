@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 
 /** metrics.jsonl: one JSON object per optimizer step, flushed as it is written so a crash loses at most one line. */
@@ -87,7 +88,14 @@ public final class MetricsLog implements AutoCloseable {
     return ratios;
   }
 
-  /** Adds the routers' balancing biases, per MoE layer in layer order and expert, after the step's update. */
+  /** {@code flat} cut into rows of {@code width}: a layer-major report back into one row per layer. */
+  public static double[][] rows(double[] flat, int width) {
+    double[][] rows = new double[flat.length / width][];
+    for (int r = 0; r < rows.length; r++) rows[r] = Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+    return rows;
+  }
+
+  /** Adds the routers' balancing biases a step routed with, per MoE layer in layer order and expert. */
   public static void putRouterBiases(ObjectNode line, double[][] biases) {
     line.set("router_bias", JSON.valueToTree(biases));
   }

@@ -82,11 +82,12 @@ public final class Trainer implements AutoCloseable {
     try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
       for (long step = firstStep; step < train.steps(); step++) {
         long start = System.nanoTime();
+        double[][] routerBiases = BiasBalancing.values(params); // as this step routes with, before its update
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
         last = result.metricsLine(stepMs, result.tokens() * 1000.0 / stepMs);
         ObjectiveFigures.put(last, figures, result.objectiveFigures(), train.gradAccumSteps());
-        if (config.model().moe().biasBalanced()) MetricsLog.putRouterBiases(last, BiasBalancing.values(params));
+        if (routerBiases.length > 0) MetricsLog.putRouterBiases(last, routerBiases);
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {
           objective.evaluate(model, manager, last);

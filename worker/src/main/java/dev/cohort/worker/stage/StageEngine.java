@@ -125,6 +125,7 @@ public final class StageEngine implements AutoCloseable {
   public StepReport runStep(long step) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
+    double[] routerBiases = BiasBalancing.flat(params); // as routed with, before this step's update
     MicroBatchState[] states = new MicroBatchState[microBatches.size()];
     try (NDScope scope = new NDScope()) {
       for (Action action : schedule) {
@@ -137,7 +138,7 @@ public final class StageEngine implements AutoCloseable {
       long start = System.nanoTime();
       reduceGradients(step);
       meter.commNs += System.nanoTime() - start;
-      return meter.report(countedGradNormSquared(), role.stage(), role.replica());
+      return meter.report(countedGradNormSquared(), role.stage(), role.replica(), routerBiases);
     } finally {
       Autograd.record(false);
     }
