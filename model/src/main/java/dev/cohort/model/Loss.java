@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The training objective of one micro-batch and its parts.
  *
- * @param total what backward runs on: crossEntropy + the weighted router terms of every MoE layer ({@link #routerTerms})
+ * @param total what backward runs on: crossEntropy + the weighted router terms of every MoE layer
+ *     ({@link #routerTerms})
  * @param crossEntropy the objective: next-token cross-entropy, masked to responses in SFT, the DPO loss in DPO
  *     (what "loss" means in metrics)
  * @param balance mean load-balancing loss over the MoE layers (0 without MoE layers), unweighted

@@ -12,5 +12,5 @@ import ai.djl.ndarray.NDArray;
  * @param dropped slots dropped for exceeding an expert's capacity
  * @param routerEntropy mean over tokens of the router distribution's entropy, in nats (log E: undecided; 0: certain)
  */
-public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray seqBalanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped,
-    double routerEntropy) {}
+public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray seqBalanceLoss, NDArray zLoss,
+    int[] tokensPerExpert, int dropped, double routerEntropy) {}

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
  * The router's decision for N tokens.
  *
  * @param logits (N, E) router logits, for the z-loss
- * @param probs (N, E) the routing distribution (softmax, or sigmoid scores normalised per token), for the balance losses
+ * @param probs (N, E) the routing distribution (softmax, or sigmoid scores normalised per token), for the balance
+ *     losses
  * @param weights (N, k) combine weights of the chosen experts (renormalised if configured)
  * @param experts the chosen experts, token-major: experts[n * k + j] is token n's j-th choice (host copy)
  */

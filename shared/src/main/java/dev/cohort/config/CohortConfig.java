@@ -106,9 +106,10 @@ public record CohortConfig(
     Check.that(!model.cdmoe().enabled() || parallel.ep() == 1, ROOT + ".parallel.ep",
         "must be 1 with model.cdmoe (its private experts are retrieved per token from the whole pool and are not "
             + "spread over expert-parallel ranks), got " + parallel.ep());
-    Check.that(moe.maxGroupsPerToken() == 0 || moe.expertGroups() % parallel.ep() == 0, ROOT + ".model.moe.expert-groups",
-        "must be a multiple of parallel.ep=" + parallel.ep() + " with max-groups-per-token > 0 (each group on one "
-            + "expert-parallel rank, so a token reaches at most max-groups-per-token ranks), got " + moe.expertGroups());
+    Check.that(moe.maxGroupsPerToken() == 0 || moe.expertGroups() % parallel.ep() == 0,
+        ROOT + ".model.moe.expert-groups", "must be a multiple of parallel.ep=" + parallel.ep()
+            + " with max-groups-per-token > 0 (each group on one expert-parallel rank, so a token reaches at most "
+            + "max-groups-per-token ranks), got " + moe.expertGroups());
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

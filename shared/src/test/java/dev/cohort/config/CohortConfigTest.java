@@ -62,6 +62,9 @@ class CohortConfigTest {
     assertMessage("parallel { dp = 2, ep = 2 }, train.grad-accum-steps = 2, model.cdmoe { num-experts = 16, "
         + "experts-per-head = 2 }",
         "cohort.parallel.ep': must be 1 with model.cdmoe");
+    assertMessage("model.moe.expert-groups = 3", "cohort.model.moe.expert-groups': must divide num-experts=8");
+    assertMessage("parallel { dp = 2, ep = 2 }, train.grad-accum-steps = 2, model.moe.max-groups-per-token = 1",
+        "cohort.model.moe.expert-groups': must be a multiple of parallel.ep=2");
     assertMessage("model.cdmoe.num-experts = 15", "cohort.model.cdmoe.num-experts': must be a perfect square");
     assertMessage("model.cdmoe { num-experts = 16, experts-per-head = 5 }",
         "cohort.model.cdmoe.experts-per-head': must be in [1, sqrt(num-experts)=4]");

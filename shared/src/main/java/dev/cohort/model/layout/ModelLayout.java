@@ -67,8 +67,8 @@ public final class ModelLayout {
     CdmoeConfig c = model.cdmoe();
     long d = model.hiddenSize();
     return List.of(
-        new ParamSpec(ParamNames.cdmoe(i, "queries_proj.weight"), new long[] {(long) c.numHeads() * c.retrievalSize(), d},
-            std),
+        new ParamSpec(ParamNames.cdmoe(i, "queries_proj.weight"),
+            new long[] {(long) c.numHeads() * c.retrievalSize(), d}, std),
         new ParamSpec(ParamNames.cdmoe(i, "keys"), new long[] {c.numHeads(), c.numKeys(), 2, c.retrievalSize() / 2},
             std),
         new ParamSpec(ParamNames.cdmoe(i, "down_embed.weight"), new long[] {c.numExperts(), d}, std),
@@ -112,7 +112,8 @@ public final class ModelLayout {
 
   /**
    * Parameters one token passes through: all of them except, in each MoE layer, the E - k routed experts it is not
-   * sent to, and in each CDMoE layer the private experts it does not retrieve. The measure a dense model and an MoE model are matched on.
+   * sent to, and in each CDMoE layer the private experts it does not retrieve. The measure a dense model and an MoE
+   * model are matched on.
    */
   public static long activeParameterCount(ModelConfig model) {
     MoeConfig moe = model.moe();

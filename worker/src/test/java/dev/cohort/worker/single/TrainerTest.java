@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The single-worker loop on the bundled Brown corpus with a tiny model (GPT-2 vocabulary, d = 32). */
 class TrainerTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
+  /** checkpoint.every below: the resumed run starts here. */
+  private static final int CHECKPOINTED_STEP = 4;
   @TempDir static Path prepared;
   @TempDir Path runs;
 
@@ -82,11 +84,19 @@ class TrainerTest {
   /** The routing biases are model state: a resumed run restores them, or it routes differently from there on. */
   @Test
   void resumedBiasBalancedRunRestoresTheRoutingBiasesExactly() throws IOException {
-    assertResumedRunEqualsUninterrupted(List.of("loss", "grad_norm", "router_bias", "moe_load_max_over_mean"),
+    List<JsonNode> lines = assertResumedRunEqualsUninterrupted(
+        List.of("loss", "grad_norm", "router_bias", "moe_load_max_over_mean"),
         "model.moe.router.score = sigmoid", "model.moe.balance = bias", "model.moe.bias-update-rate = 0.05");
+    boolean moved = false;
+    for (JsonNode layer : lines.get(CHECKPOINTED_STEP).get("router_bias")) {
+      for (JsonNode bias : layer) moved |= bias.asDouble() != 0;
+    }
+    assertTrue(moved, "the biases at the checkpoint are not all zero (else losing them would go unnoticed)");
   }
 
-  private void assertResumedRunEqualsUninterrupted(List<String> fields, String... model) throws IOException {
+  /** @return the uninterrupted run's metrics lines */
+  private List<JsonNode> assertResumedRunEqualsUninterrupted(List<String> fields, String... model)
+      throws IOException {
     List<String> straight = new ArrayList<>(List.of(model));
     straight.addAll(List.of("train.steps = 10", "run.name = straight"));
     List<String> crashed = new ArrayList<>(List.of(model));
@@ -103,6 +113,7 @@ class TrainerTest {
         assertEquals(uninterrupted.get(step).get(field), resumed.get(step).get(field), field + " of step " + step);
       }
     }
+    return uninterrupted;
   }
 
   @Test
