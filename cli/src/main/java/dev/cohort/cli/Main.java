@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       PrepareCommand.class,
       TokenizerCommand.class,
+      PlotCommand.class,
       TrainCommand.class,
       EvalCommand.class,
       TaskCommand.class,

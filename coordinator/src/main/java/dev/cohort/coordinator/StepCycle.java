@@ -184,7 +184,7 @@ final class StepCycle {
       return finishStep(live, next);
     }
     next.workers().values().forEach(w -> w.tell(new WorkerProtocol.ApplyUpdate(next.run().runId(),
-        next.placement().epoch(), next.step(), update.get().lr(), update.get().clipScale())));
+        next.placement().epoch(), next.step(), update.get().lr(), update.get().clipScale(), summary.expertTokens())));
     s.armTimer(next);
     return updating(live, next);
   }

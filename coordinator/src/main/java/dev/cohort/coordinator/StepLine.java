@@ -20,6 +20,10 @@ final class StepLine {
     ObjectNode line = MetricsLog.line(step, summary.loss(), summary.auxLoss(), summary.zLoss(), lr,
         summary.gradNorm(), skipped, tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens(),
         summary.routerEntropy());
+    if (summary.routerBiases().length > 0) {
+      int experts = summary.expertTokens()[0].length;
+      MetricsLog.putRouterBiases(line, MetricsLog.rows(summary.routerBiases(), experts));
+    }
     ArrayNode workers = line.putArray("workers");
     reports.stream().sorted(Comparator.comparing(Gradients::workerId)).forEach(g -> {
       ObjectNode w = workers.addObject();

@@ -5,15 +5,16 @@ import dev.cohort.config.ModelConfig;
 import dev.cohort.model.layout.ParamNames;
 import java.util.Optional;
 
-/** One pre-norm decoder layer: h = x + attn(norm(x)); out = h + ffn(norm(h)), the ffn dense or MoE. */
+/** One pre-norm decoder layer: h = x + attn(norm(x)); out = h + ffn(norm(h)), the ffn dense, CDMoE or MoE. */
 public final class DecoderLayer {
   private final RmsNorm inputNorm;
   private final Attention attention;
   private final RmsNorm postAttentionNorm;
-  private final SwiGlu mlp; // null in an MoE layer
+  private final FeedForward mlp; // null in an MoE layer
   private final MoeBlock moe; // null in a dense layer
 
-  public DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, SwiGlu mlp, MoeBlock moe) {
+  public DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, FeedForward mlp,
+      MoeBlock moe) {
     this.inputNorm = inputNorm;
     this.attention = attention;
     this.postAttentionNorm = postAttentionNorm;
@@ -33,7 +34,7 @@ public final class DecoderLayer {
         new RmsNorm(params.get(ParamNames.inputNorm(i)), config.rmsNormEps()),
         new Attention(params, i, config, rope),
         new RmsNorm(params.get(ParamNames.postAttentionNorm(i)), config.rmsNormEps()),
-        sparse ? null : SwiGlu.dense(params, i),
+        sparse ? null : config.isCdmoeLayer(i) ? CdMoe.of(params, i, config.cdmoe()) : SwiGlu.dense(params, i),
         !sparse ? null : experts == null ? MoeBlock.local(params, i, config.moe())
             : MoeBlock.of(params, i, config.moe(), experts));
   }
@@ -48,7 +49,7 @@ public final class DecoderLayer {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     long d = x.getShape().get(2);
-    MoeOutput routed = moe.forward(normed.reshape(b * t, d)); // tokens flattened: (B*T, d)
+    MoeOutput routed = moe.forward(normed.reshape(b * t, d), Math.toIntExact(b)); // (B*T, d)
     return new Output(h.add(routed.hidden().reshape(b, t, d)), Optional.of(routed));
   }
 }

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The training objective of one micro-batch and its parts.
  *
- * @param total what backward runs on: crossEntropy + auxWeight * sum(balance) + zWeight * sum(z)
+ * @param total what backward runs on: crossEntropy + the weighted router terms of every MoE layer
+ *     ({@link #routerTerms})
  * @param crossEntropy the objective: next-token cross-entropy, masked to responses in SFT, the DPO loss in DPO
  *     (what "loss" means in metrics)
  * @param balance mean load-balancing loss over the MoE layers (0 without MoE layers), unweighted
@@ -27,9 +28,19 @@ public record Loss(NDArray total, NDArray crossEntropy, NDArray balance, NDArray
       balanceSum = balanceSum.add(moe.get(i).balanceLoss());
       zSum = zSum.add(moe.get(i).zLoss());
     }
-    NDArray total = crossEntropy.add(balanceSum.mul(Ops.scalar(balanceSum, config.auxLossWeight())))
-        .add(zSum.mul(Ops.scalar(zSum, config.zLossWeight())));
+    NDArray total = crossEntropy;
+    for (MoeOutput out : moe) total = total.add(routerTerms(out, config));
     return new Loss(total, crossEntropy, balanceSum.div(Ops.scalar(balanceSum, moe.size())),
         zSum.div(Ops.scalar(zSum, moe.size())), moe);
+  }
+
+  /**
+   * One MoE layer's share of the objective: the Switch balance loss (unless only the bias balances), DeepSeek-V3's
+   * sequence-wise balance loss and the z-loss, each with its configured weight.
+   */
+  public static NDArray routerTerms(MoeOutput out, MoeConfig config) {
+    return out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), config.effectiveAuxLossWeight()))
+        .add(out.seqBalanceLoss().mul(Ops.scalar(out.seqBalanceLoss(), config.seqAuxLossWeight())))
+        .add(out.zLoss().mul(Ops.scalar(out.zLoss(), config.zLossWeight())));
   }
 }

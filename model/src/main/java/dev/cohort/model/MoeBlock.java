@@ -38,13 +38,18 @@ public final class MoeBlock {
   /** The block of layer {@code layer} whose routed experts run wherever {@code experts} sends them. */
   public static MoeBlock of(Parameters params, int layer, MoeConfig config, ExpertCompute experts) {
     boolean hasShared = config.numSharedExperts() > 0;
-    return new MoeBlock(config, new Router(params.get(ParamNames.router(layer)), config), experts,
+    return new MoeBlock(config, Router.of(params, layer, config), experts,
         hasShared ? SwiGlu.shared(params, layer) : null,
         hasShared && config.sharedExpertGate() ? params.get(ParamNames.sharedExpertGate(layer)) : null);
   }
 
-  /** x: (N, d) -> (N, d) plus the router's losses and counts. */
+  /** x: (N, d), one sequence -> (N, d) plus the router's losses and counts. */
   public MoeOutput forward(NDArray x) {
+    return forward(x, 1);
+  }
+
+  /** x: (N, d), {@code sequences} sequences of N / sequences tokens back to back -> (N, d) plus losses and counts. */
+  public MoeOutput forward(NDArray x, int sequences) {
     NDManager manager = x.getManager();
     int n = Math.toIntExact(x.getShape().get(0));
     long d = x.getShape().get(1);
@@ -64,7 +69,10 @@ public final class MoeBlock {
     NDArray out = Ops.rows(source, plan.slotPosition()) // (N*k, d)
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
-    return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), zLoss(routing.logits()),
+    NDArray seqBalance = config.seqAuxLossWeight() > 0
+        ? sequenceBalanceLoss(routing.probs(), routing.experts(), sequences)
+        : manager.zeros(new Shape(), x.getDataType());
+    return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), seqBalance, zLoss(routing.logits()),
         plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()));
   }
 
@@ -87,6 +95,22 @@ public final class MoeBlock {
     long experts = routed.getShape().get(0);
     NDArray f = routed.toType(probs.getDataType(), false).div(Ops.scalar(probs, (double) n * config.topK())); // (E)
     return probs.mean(new int[] {0}).mul(f).sum().mul(Ops.scalar(probs, experts));
+  }
+
+  /**
+   * DeepSeek-V3's complementary sequence-wise balance loss: the Switch loss of each sequence alone, averaged over the
+   * sequences, so that no single sequence piles onto a few experts even when the batch as a whole is balanced.
+   * probs: (N, E), choices: (N, k) int64, token-major.
+   */
+  private NDArray sequenceBalanceLoss(NDArray probs, NDArray choices, int sequences) {
+    int experts = config.numExperts();
+    long tokensPerSequence = choices.getShape().get(0) / sequences;
+    NDArray slots = choices.oneHot(experts).sum(new int[] {1}); // (N, E): the token's slots routed to e
+    NDArray f = slots.reshape(sequences, tokensPerSequence, experts).sum(new int[] {1})
+        .toType(probs.getDataType(), false)
+        .mul(Ops.scalar(probs, experts / (double) (config.topK() * tokensPerSequence))); // (B, E)
+    NDArray p = probs.reshape(sequences, tokensPerSequence, experts).mean(new int[] {1}); // (B, E)
+    return p.mul(f).sum(new int[] {1}).mean();
   }
 
   /** ST-MoE's router z-loss: keeps router logits small so the softmax stays in a well-conditioned range. */

@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDArray;
 /**
  * @param hidden (N, d) the block's output
  * @param balanceLoss scalar Switch load-balancing loss: E * sum_e f_e * P_e, 1 when perfectly balanced
+ * @param seqBalanceLoss scalar sequence-wise balance loss (DeepSeek-V3), 1 when every sequence is balanced; zero
+ *     when its weight is 0
  * @param zLoss scalar router z-loss: mean over tokens of logsumexp(logits)^2
  * @param tokensPerExpert slots routed to each expert (before capacity), for metrics
  * @param dropped slots dropped for exceeding an expert's capacity
  * @param routerEntropy mean over tokens of the router distribution's entropy, in nats (log E: undecided; 0: certain)
  */
-public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped,
-    double routerEntropy) {}
+public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray seqBalanceLoss, NDArray zLoss,
+    int[] tokensPerExpert, int dropped, double routerEntropy) {}

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
  */
 public final class Parameters {
   private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+  private final Map<String, NDArray> buffers = new LinkedHashMap<>();
 
   public static Parameters initialize(List<ParamSpec> specs, long seed, NDManager manager, DataType dtype) {
     Parameters params = new Parameters();
@@ -66,6 +67,31 @@ public final class Parameters {
     NDArray array = arrays.get(name);
     if (array == null) throw new IllegalArgumentException("no parameter named '" + name + "' in this model slice");
     return array;
+  }
+
+  /**
+   * Model state that gradients do not train (PyTorch's buffers, such as the routers' balancing biases): saved in and
+   * restored from checkpoints with the parameters, but outside the optimizer and the gradient reductions. Created as
+   * zeros of {@code shape} when first asked for, so a fresh model starts unbiased and a restore overwrites them.
+   */
+  public NDArray buffer(String name, Shape shape, NDArray like) {
+    return buffers.computeIfAbsent(name, n -> {
+      NDArray zeros = like.getManager().zeros(shape, like.getDataType());
+      zeros.setName(n);
+      return zeros;
+    });
+  }
+
+  /** The buffers by global name (see {@link #buffer}). */
+  public Map<String, NDArray> buffers() {
+    return java.util.Collections.unmodifiableMap(buffers);
+  }
+
+  /** Parameters and buffers by global name: what a checkpoint of the model holds. */
+  public Map<String, NDArray> state() {
+    Map<String, NDArray> all = new LinkedHashMap<>(arrays);
+    all.putAll(buffers);
+    return all;
   }
 
   public boolean contains(String name) {

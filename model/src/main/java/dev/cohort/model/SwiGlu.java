@@ -7,7 +7,7 @@ import dev.cohort.model.layout.ParamNames;
  * The SwiGLU feed-forward (Shazeer, 2020): down(silu(gate(x)) * up(x)). The dense MLP, each routed expert (Mixtral's
  * w1 = gate, w3 = up, w2 = down) and the shared experts are all this one shape.
  */
-public final class SwiGlu {
+public final class SwiGlu implements FeedForward {
   private final NDArray gate; // (f, d)
   private final NDArray up; // (f, d)
   private final NDArray down; // (d, f)
@@ -34,6 +34,7 @@ public final class SwiGlu {
   }
 
   /** x: (..., d) -> (..., d) */
+  @Override
   public NDArray forward(NDArray x) {
     return Ops.linear(Ops.silu(Ops.linear(x, gate)).mul(Ops.linear(x, up)), down);
   }

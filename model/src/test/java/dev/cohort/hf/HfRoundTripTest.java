@@ -146,6 +146,10 @@ class HfRoundTripTest {
     assertRefused(tiny("moe.first-dense-layers = 1"), "dense layers between MoE layers");
     assertRefused(tiny("moe.normalize-top-k = false"), "renormalises");
     assertRefused(tiny("moe.capacity-factor = 1.25"), "--dropless");
+    assertRefused(tiny("moe.router.score = sigmoid"), "moe.router.score = sigmoid");
+    assertRefused(tiny("moe.balance = bias"), "moe.balance = bias");
+    assertRefused(tiny("moe.num-experts = 0", "cdmoe.num-experts = 16", "cdmoe.experts-per-head = 2"),
+        "model.cdmoe");
   }
 
   @Test

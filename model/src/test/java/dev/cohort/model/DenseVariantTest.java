@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every MoE model in conf/model has a dense twin (NAME-dense.conf) with the same active parameter count. */
+/**
+ * Every MoE or CDMoE model in conf/model has a dense twin (NAME-dense.conf) with the same active parameter count.
+ */
 class DenseVariantTest {
   private static final Path MODELS = Path.of("../conf/model");
   /** The dense twin lacks only the routers (E x d per MoE layer): well under 1% of the active parameters. */
@@ -32,6 +34,7 @@ class DenseVariantTest {
       ModelConfig moe = CohortConfig.load(moeConf, List.of()).model();
       ModelConfig dense = CohortConfig.load(denseConf, List.of()).model();
       assertEquals(0, dense.moeLayerCount(), denseConf + " must have no MoE layer");
+      assertTrue(!dense.cdmoe().enabled(), denseConf + " must have no CDMoE");
       long moeActive = ModelLayout.activeParameterCount(moe);
       long denseActive = ModelLayout.activeParameterCount(dense);
       assertEquals(ModelLayout.parameterCount(dense), denseActive, "a dense model's parameters are all active");

@@ -84,6 +84,19 @@ class GradientCheckTest {
   }
 
   @Test
+  void cdmoeGradientsMatchFiniteDifferences() {
+    ModelConfig config = TinyModel.config(CdMoeTest.CDMOE);
+    Parameters params = params(config);
+    NDArray x = input(2, 4, config.hiddenSize());
+    CdMoe ffn = CdMoe.of(params, 0, config.cdmoe());
+    check(scalar(() -> ffn.forward(x)), Map.of("x", x, "gate", params.get(ParamNames.mlp(0, "gate_proj")),
+        "queries", params.get(ParamNames.cdmoe(0, "queries_proj.weight")),
+        "keys", params.get(ParamNames.cdmoe(0, "keys")),
+        "down_embed", params.get(ParamNames.cdmoe(0, "down_embed.weight")),
+        "up_embed", params.get(ParamNames.cdmoe(0, "up_embed.weight"))));
+  }
+
+  @Test
   void denseSwiGluGradientsMatchFiniteDifferences() {
     ModelConfig config = TinyModel.config("moe.num-experts = 0");
     Parameters params = params(config);
@@ -91,6 +104,26 @@ class GradientCheckTest {
     SwiGlu mlp = SwiGlu.dense(params, 0);
     check(scalar(() -> mlp.forward(x)), Map.of("x", x, "gate", params.get(ParamNames.mlp(0, "gate_proj")),
         "up", params.get(ParamNames.mlp(0, "up_proj")), "down", params.get(ParamNames.mlp(0, "down_proj"))));
+  }
+
+  /** Sigmoid scores, the balancing bias (which picks, never weighs) and the sequence-wise loss, differentiated. */
+  @Test
+  void biasBalancedSigmoidRouterGradientsMatchFiniteDifferences() {
+    ModelConfig config = TinyModel.config("moe.router.score = sigmoid", "moe.balance = both",
+        "moe.seq-aux-loss-weight = 1e-4");
+    Parameters params = params(config);
+    NDArray x = input(10, config.hiddenSize());
+    MoeBlock block = MoeBlock.local(params, 0, config.moe());
+    NDArray bias = params.buffers().get(ParamNames.routerBias(0));
+    Ops.copyInto(bias, Ops.constant(bias.getManager(), new double[] {0.3, -0.2, 0.1, 0}, bias.getShape(),
+        bias.getDataType()));
+    Supplier<NDArray> output = scalar(() -> block.forward(x, 2).hidden());
+    Supplier<NDArray> objective = () -> {
+      MoeOutput out = block.forward(x, 2);
+      return output.get().add(out.balanceLoss()).add(out.seqBalanceLoss()).add(out.zLoss());
+    };
+    check(objective, Map.of("x", x, "router", params.get(ParamNames.router(0)),
+        "w1", params.get(ParamNames.expert(0, 0, "w1")))); // expert 0: the one the bias favours
   }
 
   @Test

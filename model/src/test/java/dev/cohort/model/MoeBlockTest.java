@@ -2,6 +2,7 @@ package dev.cohort.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -175,5 +176,23 @@ class MoeBlockTest {
     double entropy = MoeBlock.local(params, 0, config.moe()).forward(x).routerEntropy();
     assertEquals(expected, entropy, 1e-12);
     assertTrue(entropy < 0.5 * Math.log(experts), "sharp routers have low entropy: " + entropy);
+  }
+
+  /** DeepSeek-V3's sequence-wise loss is, by definition, the mean over sequences of each one's own Switch loss. */
+  @Test
+  void sequenceBalanceLossIsTheMeanOfEachSequencesOwnSwitchLoss() {
+    for (String score : List.of("softmax", "sigmoid")) {
+      ModelConfig config = TinyModel.config("moe.seq-aux-loss-weight = 1e-4", "moe.router.score = " + score);
+      Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
+      MoeBlock block = MoeBlock.local(params, 0, config.moe());
+      int tokens = 10;
+      NDArray x = TinyModel.randomNormal(manager, new Shape(2 * tokens, config.hiddenSize()), DataType.FLOAT64, 5);
+      double first = block.forward(Ops.slice(x, 0, 0, tokens)).balanceLoss().getDouble();
+      double second = block.forward(Ops.slice(x, 0, tokens, 2 * tokens)).balanceLoss().getDouble();
+      MoeOutput both = block.forward(x, 2);
+      assertEquals((first + second) / 2, both.seqBalanceLoss().getDouble(), 1e-12, score);
+      assertNotEquals(both.balanceLoss().getDouble(), both.seqBalanceLoss().getDouble(), 1e-9,
+          score + ": per sequence is not the batch's loss");
+    }
   }
 }

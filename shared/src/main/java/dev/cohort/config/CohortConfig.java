@@ -102,14 +102,26 @@ public record CohortConfig(
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());
+    MoeConfig moe = model.moe();
+    Check.that(!model.cdmoe().enabled() || parallel.ep() == 1, ROOT + ".parallel.ep",
+        "must be 1 with model.cdmoe (its private experts are retrieved per token from the whole pool and are not "
+            + "spread over expert-parallel ranks), got " + parallel.ep());
+    Check.that(moe.maxGroupsPerToken() == 0 || moe.expertGroups() % parallel.ep() == 0,
+        ROOT + ".model.moe.expert-groups", "must be a multiple of parallel.ep=" + parallel.ep()
+            + " with max-groups-per-token > 0 (each group on one expert-parallel rank, so a token reaches at most "
+            + "max-groups-per-token ranks), got " + moe.expertGroups());
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }
 
   private static ModelConfig bindModel(Config model) {
-    MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
+    Config moeKeys = model.getConfig("moe");
+    RouterConfig router = RecordBinder.bind(moeKeys.getConfig("router"), RouterConfig.class);
+    MoeConfig moe = RecordBinder.bind(moeKeys.withoutPath("router"), MoeConfig.class, router);
     LoopConfig loop = RecordBinder.bind(model.getConfig("loop"), LoopConfig.class);
-    return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop"), ModelConfig.class, moe, loop);
+    CdmoeConfig cdmoe = RecordBinder.bind(model.getConfig("cdmoe"), CdmoeConfig.class);
+    return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop").withoutPath("cdmoe"), ModelConfig.class, moe,
+        loop, cdmoe);
   }
 
   private static DataConfig bindData(Config data) {

@@ -16,6 +16,7 @@ package dev.cohort.config;
  * @param initStd standard deviation of the normal initialisation (GPT-2's 0.02)
  * @param moe the mixture-of-experts feed-forward; num-experts = 0 makes every layer dense
  * @param loop a block of layers run several times per forward with shared weights (times = 1: none)
+ * @param cdmoe Doge's CDMoE: private single-neuron experts added to every dense layer's SwiGLU (num-experts = 0: off)
  */
 public record ModelConfig(
     int vocabSize,
@@ -30,15 +31,31 @@ public record ModelConfig(
     int maxSeqLen,
     double initStd,
     MoeConfig moe,
-    LoopConfig loop) {
+    LoopConfig loop,
+    CdmoeConfig cdmoe) {
 
   /** No looped layers: the stack runs once, as before loops existed. */
   public static final LoopConfig NO_LOOP = new LoopConfig(0, 0, 1);
 
+  /** No CDMoE: dense layers are plain SwiGLU. */
+  public static final CdmoeConfig NO_CDMOE = new CdmoeConfig(0, 0, 0, 0);
+
   public ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads, int intermediateSize,
       double ropeTheta, double rmsNormEps, boolean tieEmbeddings, int maxSeqLen, double initStd, MoeConfig moe) {
     this(vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize, ropeTheta, rmsNormEps,
-        tieEmbeddings, maxSeqLen, initStd, moe, NO_LOOP);
+        tieEmbeddings, maxSeqLen, initStd, moe, NO_LOOP, NO_CDMOE);
+  }
+
+  public ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads, int intermediateSize,
+      double ropeTheta, double rmsNormEps, boolean tieEmbeddings, int maxSeqLen, double initStd, MoeConfig moe,
+      LoopConfig loop) {
+    this(vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize, ropeTheta, rmsNormEps,
+        tieEmbeddings, maxSeqLen, initStd, moe, loop, NO_CDMOE);
+  }
+
+  /** Whether layer {@code index} is a CDMoE layer: every layer that is not an MoE layer, when CDMoE is on. */
+  public boolean isCdmoeLayer(int index) {
+    return cdmoe.enabled() && !moe.isMoeLayer(index);
   }
 
   public int headDim() {
@@ -70,5 +87,6 @@ public record ModelConfig(
     Check.positive(path + ".init-std", initStd);
     moe.validate(path + ".moe");
     loop.validate(path + ".loop", numLayers);
+    cdmoe.validate(path + ".cdmoe");
   }
 }

@@ -41,11 +41,22 @@ public enum HfArchitecture {
       throw new HfError("looped layers (model.loop: layers [" + model.loop().start() + ", " + model.loop().end()
           + ") run " + model.loop().times() + " times) have no transformers equivalent");
     }
+    if (model.cdmoe().enabled()) {
+      throw new HfError("model.cdmoe (Doge's CDMoE) is not exported: Doge's transformers class also needs its "
+          + "dynamic mask attention, which Cohort's attention is not");
+    }
     MoeConfig moe = model.moe();
     if (moe.numExperts() == 0) return LLAMA;
     if (!moe.dropless() && !dropless) {
       throw new HfError("moe.capacity-factor = " + moe.capacityFactor() + " drops tokens over capacity; transformers' "
           + "MoE blocks are dropless. Pass --dropless to export the dropless forward");
+    }
+    if (moe.router().sigmoid() || moe.biasBalanced()) {
+      // DeepSeek-V3, the one transformers class with sigmoid scores and e_score_correction_bias, also needs its
+      // multi-head latent attention, which Cohort's attention is not: refusing beats writing a model that differs.
+      throw new HfError("moe.router.score = " + moe.router().score() + ", moe.balance = " + moe.balance() + ": Mixtral "
+          + "and Qwen2-MoE route by softmax with no bias, and DeepSeek-V3 (which has sigmoid scores and "
+          + "e_score_correction_bias) needs multi-head latent attention; export a softmax, aux-loss model instead");
     }
     if (moe.numSharedExperts() > 0) {
       if (!moe.sharedExpertGate()) {

@@ -43,6 +43,12 @@ public final class TrainingMetrics {
       .help("Steps whose update was skipped for a non-finite gradient").register();
   private static final Counter TOKENS = Counter.builder().name("cohort_train_tokens_total")
       .help("Training tokens processed").register();
+  private static final Gauge LOAD_MAX_OVER_MEAN = Gauge.builder().name("cohort_moe_load_max_over_mean")
+      .help("The busiest expert's tokens over the mean per expert in the last step, per MoE layer: 1 is balanced")
+      .labelNames("layer").register();
+  private static final Gauge ROUTER_BIAS = Gauge.builder().name("cohort_moe_router_bias")
+      .help("Each router's balancing bias per expert after the last step (moe.balance = bias or both)")
+      .labelNames("layer", "expert").register();
   private static final Counter EXPERT_TOKENS = Counter.builder().name("cohort_moe_expert_tokens_total")
       .help("Tokens routed to each expert of each MoE layer").labelNames("layer", "expert").register();
   private static final Gauge ROUTER_ENTROPY = Gauge.builder().name("cohort_moe_router_entropy_nats")
@@ -98,6 +104,11 @@ public final class TrainingMetrics {
     for (int layer = 0; layer < entropy.size(); layer++) {
       ROUTER_ENTROPY.labelValues(Integer.toString(layer)).set(entropy.get(layer).asDouble());
     }
+    JsonNode loadRatio = line.path("moe_load_max_over_mean");
+    for (int layer = 0; layer < loadRatio.size(); layer++) {
+      LOAD_MAX_OVER_MEAN.labelValues(Integer.toString(layer)).set(loadRatio.get(layer).asDouble());
+    }
+    recordBiases(line.path("router_bias"));
     if (line.has("workers")) recordWorkers(line.get("workers"));
     else recordPhases(LOCAL_WORKER, line);
   }
@@ -111,6 +122,15 @@ public final class TrainingMetrics {
       }
       LOAD_ENTROPY.labelValues(l).set(normalizedEntropy(counts));
       DROPPED.labelValues(l).inc(dropped.path(layer).asLong());
+    }
+  }
+
+  private static void recordBiases(JsonNode biases) {
+    for (int layer = 0; layer < biases.size(); layer++) {
+      JsonNode values = biases.get(layer);
+      for (int e = 0; e < values.size(); e++) {
+        ROUTER_BIAS.labelValues(Integer.toString(layer), Integer.toString(e)).set(values.get(e).asDouble());
+      }
     }
   }
 

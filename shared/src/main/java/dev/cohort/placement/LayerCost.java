@@ -20,8 +20,21 @@ public final class LayerCost {
   public static long layer(ModelConfig model, int layer) {
     long feedForward = model.moe().isMoeLayer(layer)
         ? moe(model)
-        : swiGlu(model.hiddenSize(), model.intermediateSize());
+        : swiGlu(model.hiddenSize(), model.intermediateSize()) + (model.isCdmoeLayer(layer) ? cdmoe(model) : 0);
     return attention(model) + feedForward;
+  }
+
+  /**
+   * CDMoE's private experts: the heads' queries, the scores of both sub-key tables, and per head and chosen expert
+   * one dot product with down_e and one scaled up_e (the candidate pairs' sums and top-k are small next to these).
+   */
+  static long cdmoe(ModelConfig model) {
+    var c = model.cdmoe();
+    long d = model.hiddenSize();
+    long queries = MULTIPLY_ADD * d * c.numHeads() * c.retrievalSize();
+    long keys = MULTIPLY_ADD * (long) c.numHeads() * c.numKeys() * c.retrievalSize();
+    long experts = MULTIPLY_ADD * 2L * d * c.numHeads() * c.expertsPerHead();
+    return queries + keys + experts;
   }
 
   /** The LM head over the whole vocabulary: the last stage's extra weight. */

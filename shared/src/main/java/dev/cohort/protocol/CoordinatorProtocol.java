@@ -90,6 +90,8 @@ public final class CoordinatorProtocol {
    * @param tokens token ids it fed the model (first stage: rows x length of its micro-batches), else 0
    * @param objectiveSums the objective's figures (ObjectiveFigures) summed over its micro-batches (last stage)
    * @param deviceMemoryBytes its GPU's used bytes after the step (DeviceMemory), -1 on the CPU
+   * @param routerBiases the balancing biases its stage's routers routed this step with, layer-major (each layer's E
+   *     experts in turn; empty without bias balancing); equal on every replica of the stage
    */
   public record StepReport(
       double gradNormSquared,
@@ -107,7 +109,8 @@ public final class CoordinatorProtocol {
       double idleMs,
       long tokens,
       double[] objectiveSums,
-      long deviceMemoryBytes) implements WireMessage {}
+      long deviceMemoryBytes,
+      double[] routerBiases) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

@@ -14,9 +14,11 @@ import java.util.List;
  * @param routerEntropy per MoE layer of the whole model, the router's mean entropy per token over the micro-batches
  * @param tokens token ids the step fed the model
  * @param objectiveFigures the objective's figures (ObjectiveFigures), summed over the step's micro-batches
+ * @param routerBiases the routers' balancing biases the step routed with, stages in order, layer-major (each MoE
+ *     layer's experts in turn); empty without bias balancing
  */
 public record StepSummary(double loss, double auxLoss, double zLoss, double gradNorm, int[][] expertTokens,
-    int[] droppedTokens, double[] routerEntropy, long tokens, double[] objectiveFigures) {
+    int[] droppedTokens, double[] routerEntropy, long tokens, double[] objectiveFigures, double[] routerBiases) {
 
   public static StepSummary of(List<StepReport> reports, int microBatches, int moeLayers) {
     double crossEntropy = 0;
@@ -37,6 +39,7 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     List<int[]> tokens = new ArrayList<>();
     List<Integer> dropped = new ArrayList<>();
     List<Double> entropy = new ArrayList<>();
+    List<Double> biases = new ArrayList<>();
     List<StepReport> byStage = reports.stream().sorted(Comparator.comparingInt(StepReport::stage)).toList();
     int stage = -1;
     int firstLayerOfStage = 0;
@@ -44,6 +47,7 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
       if (r.stage() != stage) {
         stage = r.stage();
         firstLayerOfStage = tokens.size();
+        for (double b : r.routerBiases()) biases.add(b); // every replica of a stage holds the same biases
         for (int[] counts : r.expertTokens()) {
           tokens.add(new int[counts.length]);
           dropped.add(0);
@@ -61,6 +65,7 @@ public record StepSummary(double loss, double auxLoss, double zLoss, double grad
     }
     return new StepSummary(crossEntropy / microBatches, balance / routedLayers, z / routedLayers,
         Math.sqrt(normSquared), tokens.toArray(int[][]::new), dropped.stream().mapToInt(Integer::intValue).toArray(),
-        entropy.stream().mapToDouble(Double::doubleValue).toArray(), fed, figures);
+        entropy.stream().mapToDouble(Double::doubleValue).toArray(), fed, figures,
+        biases.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

@@ -57,8 +57,14 @@ public final class WorkerProtocol {
     }
   }
 
-  /** Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm). */
-  public record ApplyUpdate(String runId, long epoch, long step, double lr, double gradScale)
+  /**
+   * Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm), and
+   * move the routers' balancing biases by the step's global expert loads.
+   *
+   * @param expertLoads per MoE block of the whole model in forward order, tokens routed to each expert over the
+   *     step's global batch (StepSummary's expert tokens)
+   */
+  public record ApplyUpdate(String runId, long epoch, long step, double lr, double gradScale, int[][] expertLoads)
       implements Command, WireMessage {}
 
   /** A tensor for another worker's engine: an activation, its gradient, or an all-reduce chunk. */

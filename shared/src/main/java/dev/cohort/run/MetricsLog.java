@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 
 /** metrics.jsonl: one JSON object per optimizer step, flushed as it is written so a crash loses at most one line. */
@@ -72,7 +73,38 @@ public final class MetricsLog implements AutoCloseable {
     line.set("expert_tokens", JSON.valueToTree(expertTokens));
     line.set("dropped_tokens", JSON.valueToTree(droppedTokens));
     line.set("router_entropy", JSON.valueToTree(routerEntropy));
+    line.set("moe_load_max_over_mean", JSON.valueToTree(maxOverMean(expertTokens)));
     return line;
+  }
+
+  /**
+   * Per MoE layer, the busiest expert's load over the mean load: 1 is perfectly balanced, E is every token on one
+   * expert. The figure DeepSeek-V3 reports for its balancing, and what bounds an expert-parallel step's time.
+   */
+  static double[] maxOverMean(int[][] expertTokens) {
+    double[] ratios = new double[expertTokens.length];
+    for (int layer = 0; layer < expertTokens.length; layer++) {
+      long total = 0;
+      int max = 0;
+      for (int count : expertTokens[layer]) {
+        total += count;
+        max = Math.max(max, count);
+      }
+      ratios[layer] = total == 0 ? 1 : max * (double) expertTokens[layer].length / total;
+    }
+    return ratios;
+  }
+
+  /** {@code flat} cut into rows of {@code width}: a layer-major report back into one row per layer. */
+  public static double[][] rows(double[] flat, int width) {
+    double[][] rows = new double[flat.length / width][];
+    for (int r = 0; r < rows.length; r++) rows[r] = Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+    return rows;
+  }
+
+  /** Adds the routers' balancing biases a step routed with, per MoE layer in layer order and expert. */
+  public static void putRouterBiases(ObjectNode line, double[][] biases) {
+    line.set("router_bias", JSON.valueToTree(biases));
   }
 
   public void write(ObjectNode line) {

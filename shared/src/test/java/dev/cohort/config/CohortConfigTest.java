@@ -29,6 +29,15 @@ class CohortConfigTest {
   }
 
   @Test
+  void onlyTheBiasBalancingDropsTheSwitchLoss() {
+    for (String balance : List.of("aux-loss", "bias", "both")) {
+      MoeConfig moe = CohortConfig.load(null, List.of("model.moe.balance = " + balance)).model().moe();
+      assertEquals(balance.equals("bias") ? 0 : moe.auxLossWeight(), moe.effectiveAuxLossWeight(), balance);
+      assertEquals(!balance.equals("aux-loss"), moe.biasBalanced(), balance);
+    }
+  }
+
+  @Test
   void aMisspeltKeyIsRejectedWithTheKnownKeys() {
     ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of("model.hiden-size = 8")));
     assertTrue(error.getMessage().contains("unknown key 'hiden-size'"), error.getMessage());
@@ -50,6 +59,19 @@ class CohortConfigTest {
     assertMessage("parallel.ep = 2", "cohort.parallel.ep': must divide dp=1");
     assertMessage("data.seq-len = 4096", "cohort.data.seq-len': must be <= model.max-seq-len=1024");
     assertMessage("train.dtype = bfloat16", "must be float32 or float64");
+    assertMessage("model.moe.balance = bias-only", "cohort.model.moe.balance': must be aux-loss, bias or both");
+    assertMessage("model.moe.router.score = relu", "cohort.model.moe.router.score': must be softmax or sigmoid");
+    assertMessage("parallel { dp = 2, ep = 2 }, train.grad-accum-steps = 2, model.cdmoe { num-experts = 16, "
+        + "experts-per-head = 2 }",
+        "cohort.parallel.ep': must be 1 with model.cdmoe");
+    assertMessage("model.moe.expert-groups = 3", "cohort.model.moe.expert-groups': must divide num-experts=8");
+    assertMessage("parallel { dp = 2, ep = 2 }, train.grad-accum-steps = 2, model.moe.max-groups-per-token = 1",
+        "cohort.model.moe.expert-groups': must be a multiple of parallel.ep=2");
+    assertMessage("model.cdmoe.num-experts = 15", "cohort.model.cdmoe.num-experts': must be a perfect square");
+    assertMessage("model.cdmoe { num-experts = 16, experts-per-head = 5 }",
+        "cohort.model.cdmoe.experts-per-head': must be in [1, sqrt(num-experts)=4]");
+    assertMessage("model.moe { balance = bias, bias-update-rate = 0 }",
+        "cohort.model.moe.bias-update-rate': must be > 0");
   }
 
   private static void assertMessage(String override, String expected) {

@@ -3,11 +3,13 @@ package dev.cohort.placement;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.config.ParallelConfig;
+import dev.cohort.config.RouterConfig;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /** Small model shapes and worker lists for the placement tests (d = 32, short context, cheap to reason about). */
 final class Models {
+  private static final RouterConfig SOFTMAX = new RouterConfig(RouterConfig.SOFTMAX);
   static final int WIDTH = 32;
   static final int SMALL_VOCAB = 16;
 
@@ -26,11 +28,12 @@ final class Models {
   }
 
   static MoeConfig moeConfig(int experts, int firstDenseLayers) {
-    return new MoeConfig(experts, 2, 128, 0, 0, false, true, 0.0, 0.01, 0.001, firstDenseLayers, 1);
+    return new MoeConfig(experts, 2, 128, 0, 0, false, true, 0.0, 0.01, 0.001, firstDenseLayers, 1,
+        SOFTMAX, MoeConfig.AUX_LOSS, 0, 0, 1, 0);
   }
 
   static MoeConfig noMoe() {
-    return new MoeConfig(0, 0, 0, 0, 0, false, true, 0.0, 0.0, 0.0, 0, 1);
+    return new MoeConfig(0, 0, 0, 0, 0, false, true, 0.0, 0.0, 0.0, 0, 1, SOFTMAX, MoeConfig.AUX_LOSS, 0, 0, 1, 0);
   }
 
   static ParallelConfig parallel(int pp, int dp, int ep) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StepSummaryTest {
   private static StepReport report(int stage, int replica, double crossEntropySum, long tokens, double... figures) {
     return new StepReport(1, crossEntropySum, 0, 0, stage, replica, new int[0][], new int[0], new double[0], 0, 0, 0,
-        0, tokens, figures, -1);
+        0, tokens, figures, -1, new double[0]);
   }
 
   @Test
@@ -30,5 +30,19 @@ class StepSummaryTest {
   void workersDisagreeingOnTheNumberOfFiguresIsAnError() {
     List<StepReport> reports = List.of(report(1, 0, 1, 0, 1, 2), report(1, 1, 1, 0, 1));
     assertThrows(IllegalArgumentException.class, () -> StepSummary.of(reports, 2, 0));
+  }
+
+  @Test
+  void routerBiasesComeOncePerStageInStageOrder() {
+    double[] first = {0.25, -0.25};
+    double[] second = {-0.5, 0.5};
+    List<StepReport> reports = List.of(withBiases(1, 0, second), withBiases(0, 1, first), withBiases(0, 0, first),
+        withBiases(1, 1, second));
+    assertArrayEquals(new double[] {0.25, -0.25, -0.5, 0.5}, StepSummary.of(reports, 2, 2).routerBiases());
+  }
+
+  private static StepReport withBiases(int stage, int replica, double[] biases) {
+    return new StepReport(1, 0, 0, 0, stage, replica, new int[][] {{1, 1}}, new int[1], new double[1], 0, 0, 0, 0,
+        0, new double[0], -1, biases);
   }
 }

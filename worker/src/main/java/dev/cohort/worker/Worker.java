@@ -256,7 +256,7 @@ public final class Worker {
         .onMessage(ApplyUpdate.class, request -> {
           if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
           context.pipeToSelf(CompletableFuture.runAsync(
-                  () -> run.engine().applyUpdate(request.lr(), request.gradScale()), engineThread),
+                  () -> run.engine().applyUpdate(request.lr(), request.gradScale(), request.expertLoads()), engineThread),
               (ignored, error) -> new UpdateDone(request, error));
           return Behaviors.same();
         })

@@ -73,7 +73,7 @@ class WorkerStrayMessagesTest {
 
     worker.tell(new RunStep("another-run", EPOCH, 0, List.of()));
     worker.tell(new RunStep(RUN, EPOCH - 1, 0, List.of()));
-    worker.tell(new ApplyUpdate(RUN, EPOCH + 1, 0, 0.1, 1.0));
+    worker.tell(new ApplyUpdate(RUN, EPOCH + 1, 0, 0.1, 1.0, new int[0][]));
     worker.tell(new SaveShard("another-run", EPOCH, 0, dir.resolve("ckpt").toString()));
     worker.tell(new Restore(RUN, EPOCH - 1, dir.resolve("ckpt").toString(), List.of(), 0));
     coordinator.expectNoMessage(SILENCE);

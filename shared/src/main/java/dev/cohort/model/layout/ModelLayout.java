@@ -1,5 +1,6 @@
 package dev.cohort.model.layout;
 
+import dev.cohort.config.CdmoeConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class ModelLayout {
       specs.add(new ParamSpec(ParamNames.mlp(i, "gate_proj"), new long[] {f, d}, std));
       specs.add(new ParamSpec(ParamNames.mlp(i, "up_proj"), new long[] {f, d}, std));
       specs.add(new ParamSpec(ParamNames.mlp(i, "down_proj"), new long[] {d, f}, residualStd));
+      if (model.isCdmoeLayer(i)) specs.addAll(cdmoe(model, i, std, residualStd));
       return specs;
     }
     specs.add(new ParamSpec(ParamNames.router(i), new long[] {moe.numExperts(), d}, std));
@@ -58,6 +60,19 @@ public final class ModelLayout {
       }
     }
     return specs;
+  }
+
+  /** Doge's CDMoE private experts of layer {@code i}: the heads' query projection, the sub-keys, the experts. */
+  private static List<ParamSpec> cdmoe(ModelConfig model, int i, double std, double residualStd) {
+    CdmoeConfig c = model.cdmoe();
+    long d = model.hiddenSize();
+    return List.of(
+        new ParamSpec(ParamNames.cdmoe(i, "queries_proj.weight"),
+            new long[] {(long) c.numHeads() * c.retrievalSize(), d}, std),
+        new ParamSpec(ParamNames.cdmoe(i, "keys"), new long[] {c.numHeads(), c.numKeys(), 2, c.retrievalSize() / 2},
+            std),
+        new ParamSpec(ParamNames.cdmoe(i, "down_embed.weight"), new long[] {c.numExperts(), d}, std),
+        new ParamSpec(ParamNames.cdmoe(i, "up_embed.weight"), new long[] {c.numExperts(), d}, residualStd));
   }
 
   /**
@@ -97,14 +112,20 @@ public final class ModelLayout {
 
   /**
    * Parameters one token passes through: all of them except, in each MoE layer, the E - k routed experts it is not
-   * sent to. The measure a dense model and an MoE model are matched on.
+   * sent to, and in each CDMoE layer the private experts it does not retrieve. The measure a dense model and an MoE
+   * model are matched on.
    */
   public static long activeParameterCount(ModelConfig model) {
     MoeConfig moe = model.moe();
     long expert = 3L * model.hiddenSize() * moe.expertFfnSize();
     long idle = 0;
+    CdmoeConfig cdmoe = model.cdmoe();
+    // A CDMoE private expert is two d-vectors; a token retrieves at most heads x experts-per-head of them.
+    long privateIdle = 2L * model.hiddenSize()
+        * Math.max(0, cdmoe.numExperts() - (long) cdmoe.numHeads() * cdmoe.expertsPerHead());
     for (int i = 0; i < model.numLayers(); i++) {
       if (moe.isMoeLayer(i)) idle += (moe.numExperts() - moe.topK()) * expert;
+      if (model.isCdmoeLayer(i)) idle += privateIdle;
     }
     return parameterCount(model) - idle;
   }

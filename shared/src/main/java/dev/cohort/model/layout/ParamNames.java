@@ -34,8 +34,28 @@ public final class ParamNames {
     return layer(layer) + "mlp." + proj + ".weight";
   }
 
+  /**
+   * Doge's CDMoE private experts beside the dense MLP; @param part queries_proj.weight, keys, down_embed.weight or
+   * up_embed.weight
+   */
+  public static String cdmoe(int layer, String part) {
+    return layer(layer) + "mlp." + part;
+  }
+
   public static String router(int layer) {
     return layer(layer) + "block_sparse_moe.gate.weight";
+  }
+
+  /**
+   * The router's balancing bias (DeepSeek-V3's auxiliary-loss-free balancing), a buffer: model state that is saved
+   * and restored but not trained by gradient. Named as DeepSeek-V3's Hugging Face code names it.
+   */
+  public static String routerBias(int layer) {
+    return layer(layer) + "block_sparse_moe.gate.e_score_correction_bias";
+  }
+
+  public static boolean isRouterBias(String name) {
+    return name.endsWith(".block_sparse_moe.gate.e_score_correction_bias");
   }
 
   /** Routed expert; @param w one of w1 (gate), w3 (up), w2 (down) */

@@ -9,6 +9,7 @@ import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.metrics.ModelFlops;
 import dev.cohort.metrics.ObjectiveFigures;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
@@ -85,6 +86,7 @@ public final class Trainer implements AutoCloseable {
     try (MetricsLog metrics = new MetricsLog(run.metrics(), firstStep)) {
       for (long step = firstStep; step < train.steps(); step++) {
         long start = System.nanoTime();
+        double[][] routerBiases = BiasBalancing.values(params); // as this step routes with, before its update
         StepResult result = trainingStep.run(step);
         double stepMs = (System.nanoTime() - start) / 1e6;
         double tokensPerSecond = result.tokens() * 1000.0 / stepMs;
@@ -92,6 +94,7 @@ public final class Trainer implements AutoCloseable {
         ObjectiveFigures.put(line, figures, result.objectiveFigures(), train.gradAccumSteps());
         DeviceMemory.of(manager.getDevice()).ifPresent(m -> line.put(MetricsLog.DEVICE_MEMORY, m.usedBytes()));
         line.put(MetricsLog.MFU, tokensPerSecond * flopsPerToken / config.metrics().peakFlopsPerWorker());
+        if (routerBiases.length > 0) MetricsLog.putRouterBiases(line, routerBiases);
         last = line;
         boolean final_ = step == train.steps() - 1;
         if (train.evalEvery() > 0 && ((step + 1) % train.evalEvery() == 0 || final_)) {

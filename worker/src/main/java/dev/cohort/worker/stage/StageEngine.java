@@ -15,8 +15,10 @@ import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.model.Autograd;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
+import dev.cohort.model.Loss;
 import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -137,6 +139,7 @@ public final class StageEngine implements AutoCloseable {
   private StepReport runPhases(long step) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
+    double[] routerBiases = BiasBalancing.flat(params); // as routed with, before this step's update
     MicroBatchState[] states = new MicroBatchState[microBatches.size()];
     try (NDScope scope = new NDScope()) {
       for (Action action : schedule) {
@@ -150,20 +153,24 @@ public final class StageEngine implements AutoCloseable {
       reduceGradients(step);
       meter.commNs += System.nanoTime() - start;
       return meter.report(countedGradNormSquared(), role.stage(), role.replica(),
-          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE));
+          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE), routerBiases);
     } finally {
       Autograd.record(false);
     }
   }
 
-  /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
-  public void applyUpdate(double lr, double gradScale) {
+  /**
+   * Steps the optimizer with the coordinator's learning rate and clipping scale, then moves this slice's routing
+   * biases by the step's global expert loads (the same in every worker).
+   */
+  public void applyUpdate(double lr, double gradScale, int[][] expertLoads) {
     phase = Phase.OPTIMIZER;
     try {
       optimizer.step(lr, gradScale);
     } catch (RuntimeException e) {
       throw outOfMemory(e);
     }
+    BiasBalancing.update(params, config.model(), expertLoads);
   }
 
   /** The engine's out-of-memory error as one message naming this worker and the phase; other errors unchanged. */
@@ -175,7 +182,8 @@ public final class StageEngine implements AutoCloseable {
 
   /**
    * A host copy of what this worker writes into a sharded checkpoint: the parameters it owns and their AdamW moments,
-   * by global name. Taken between steps on the engine thread; the copies are the caller's to write at leisure.
+   * and the buffers it owns (routing biases), by global name. Taken between steps on the engine thread; the copies
+   * are the caller's to write at leisure.
    */
   public Shard snapshot() {
     long start = System.nanoTime();
@@ -188,6 +196,9 @@ public final class StageEngine implements AutoCloseable {
       moments.put(AdamW.EXP_AVG + name, allMoments.get(AdamW.EXP_AVG + name));
       moments.put(AdamW.EXP_AVG_SQ + name, allMoments.get(AdamW.EXP_AVG_SQ + name));
     }
+    params.buffers().forEach((name, buffer) -> {
+      if (owns(name)) model.put(name, buffer);
+    });
     return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostTensors(model),
         TrainerCheckpoints.hostTensors(moments), optimizer.steps(), (System.nanoTime() - start) / 1e6);
   }
@@ -271,13 +282,11 @@ public final class StageEngine implements AutoCloseable {
   /** This stage's weighted router losses (as in Loss.of), or null when it has no MoE layer. */
   private NDArray routerLoss(List<MoeOutput> moe, StepMeter meter) {
     if (moe.isEmpty()) return null;
-    MoeConfig weights = config.model().moe();
     NDArray total = null;
     NDList balance = new NDList();
     NDList z = new NDList();
     for (MoeOutput out : moe) {
-      NDArray term = out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), weights.auxLossWeight()))
-          .add(out.zLoss().mul(Ops.scalar(out.zLoss(), weights.zLossWeight())));
+      NDArray term = Loss.routerTerms(out, config.model().moe());
       total = total == null ? term : total.add(term);
       balance.add(out.balanceLoss());
       z.add(out.zLoss());

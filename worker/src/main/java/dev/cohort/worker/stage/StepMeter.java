@@ -30,10 +30,13 @@ final class StepMeter {
     objectiveSums = ObjectiveFigures.add(objectiveSums, figures);
   }
 
-  /** @param deviceMemoryBytes the GPU's used bytes after the step, -1 on the CPU */
-  StepReport report(double gradNormSquared, int stage, int replica, long deviceMemoryBytes) {
+  /**
+   * @param deviceMemoryBytes the GPU's used bytes after the step, -1 on the CPU
+   * @param routerBiases the biases the stage routed with, layer-major
+   */
+  StepReport report(double gradNormSquared, int stage, int replica, long deviceMemoryBytes, double[] routerBiases) {
     return new StepReport(gradNormSquared, crossEntropySum, balanceSum, zSum, stage, replica, load.tokens(),
         load.dropped(), load.entropySums(), forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6,
-        tokens, objectiveSums, deviceMemoryBytes);
+        tokens, objectiveSums, deviceMemoryBytes, routerBiases);
   }
 }

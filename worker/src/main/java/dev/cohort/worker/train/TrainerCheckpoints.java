@@ -44,7 +44,7 @@ public final class TrainerCheckpoints {
   public void save(long step, Parameters params, AdamW optimizer, CohortConfig config) {
     long start = System.nanoTime();
     try (PendingCheckpoint pending = store.begin(step)) {
-      Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.asMap()), Map.of("format", "pt"));
+      Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.state()), Map.of("format", "pt"));
       Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()),
           Map.of("format", "pt"));
       pending.commit(new TrainingState(step, optimizer.steps(), config.run().seed(),
@@ -85,15 +85,16 @@ public final class TrainerCheckpoints {
     optimizer.restore(optimizerSteps, moments);
   }
 
-  /** Copies a checkpoint's model tensors into {@code params} (every parameter must be present, shapes equal). */
+  /** Copies a checkpoint's model tensors into {@code params} (every parameter and buffer must be present, shapes equal). */
   public static void loadParameters(Checkpoint checkpoint, Parameters params, NDManager manager) {
     loadParameters(CheckpointTensors.of(checkpoint), params, manager);
   }
 
   private static void loadParameters(CheckpointTensors saved, Parameters params, NDManager manager) {
-    for (String name : params.names()) {
+    for (Map.Entry<String, NDArray> entry : params.state().entrySet()) {
+      String name = entry.getKey();
       NDArray value = HostArrays.toArray(saved.get(name), manager);
-      NDArray target = params.get(name);
+      NDArray target = entry.getValue();
       if (!value.getShape().equals(target.getShape())) {
         throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
             + target.getShape());

@@ -11,6 +11,7 @@ import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Autograd;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.ExpertLoad;
 import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
@@ -99,6 +100,7 @@ public final class TrainingStep {
       log.warn("step {}: gradient norm is {}; update skipped", step, gradNorm);
     } else {
       optimizer.step(lr, GradClipping.scale(config, gradNorm));
+      BiasBalancing.update(params, model.config(), totals.load.tokens());
     }
     return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
   }

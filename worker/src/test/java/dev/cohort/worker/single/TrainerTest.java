@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The single-worker loop on the bundled Brown corpus (default brown-8k tokenizer) with a tiny model (d = 32). */
 class TrainerTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
+  /** checkpoint.every below: the resumed run starts here. */
+  private static final int CHECKPOINTED_STEP = 4;
   @TempDir static Path prepared;
   @TempDir Path runs;
 
@@ -79,18 +81,42 @@ class TrainerTest {
 
   @Test
   void resumedRunReproducesTheUninterruptedRunsLossesExactly() throws IOException {
-    List<JsonNode> uninterrupted = train(hocon("train.steps = 10", "run.name = straight"), false, -1);
-    Config crashing = hocon("train.steps = 10", "run.name = crashed");
+    assertResumedRunEqualsUninterrupted(List.of("loss", "grad_norm"));
+  }
+
+  /** The routing biases are model state: a resumed run restores them, or it routes differently from there on. */
+  @Test
+  void resumedBiasBalancedRunRestoresTheRoutingBiasesExactly() throws IOException {
+    List<JsonNode> lines = assertResumedRunEqualsUninterrupted(
+        List.of("loss", "grad_norm", "router_bias", "moe_load_max_over_mean"),
+        "model.moe.router.score = sigmoid", "model.moe.balance = bias", "model.moe.bias-update-rate = 0.05");
+    boolean moved = false;
+    for (JsonNode layer : lines.get(CHECKPOINTED_STEP).get("router_bias")) {
+      for (JsonNode bias : layer) moved |= bias.asDouble() != 0;
+    }
+    assertTrue(moved, "the biases at the checkpoint are not all zero (else losing them would go unnoticed)");
+  }
+
+  /** @return the uninterrupted run's metrics lines */
+  private List<JsonNode> assertResumedRunEqualsUninterrupted(List<String> fields, String... model)
+      throws IOException {
+    List<String> straight = new ArrayList<>(List.of(model));
+    straight.addAll(List.of("train.steps = 10", "run.name = straight"));
+    List<String> crashed = new ArrayList<>(List.of(model));
+    crashed.addAll(List.of("train.steps = 10", "run.name = crashed"));
+    List<JsonNode> uninterrupted = train(hocon(straight.toArray(String[]::new)), false, -1);
+    Config crashing = hocon(crashed.toArray(String[]::new));
     assertThrows(SimulatedCrash.class, () -> train(crashing, false, 6)); // checkpoint at step 4, crash after 6
     List<JsonNode> resumed = train(crashing, true, -1);
     assertEquals(10, resumed.size(), "each step logged once after resuming");
     for (int step = 0; step < 10; step++) {
       assertEquals(step, resumed.get(step).get("step").asLong());
-      assertEquals(uninterrupted.get(step).get("loss").asDouble(), resumed.get(step).get("loss").asDouble(), 0.0,
-          "loss of step " + step);
-      assertEquals(uninterrupted.get(step).get("grad_norm").asDouble(),
-          resumed.get(step).get("grad_norm").asDouble(), 0.0, "grad norm of step " + step);
+      for (String field : fields) {
+        assertTrue(uninterrupted.get(step).has(field), "metrics line lacks " + field);
+        assertEquals(uninterrupted.get(step).get(field), resumed.get(step).get(field), field + " of step " + step);
+      }
     }
+    return uninterrupted;
   }
 
   @Test

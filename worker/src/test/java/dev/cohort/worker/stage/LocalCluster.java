@@ -1,6 +1,9 @@
 package dev.cohort.worker.stage;
 
+import dev.cohort.checkpoint.CheckpointTensors;
+import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.model.Autograd;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
@@ -8,14 +11,18 @@ import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.run.GradClipping;
 import dev.cohort.run.LrSchedule;
+import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.LocalExchange;
 import dev.cohort.worker.collective.RingAllReduce;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -24,11 +31,13 @@ import java.util.function.Function;
  */
 final class LocalCluster implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final String ALL_TO_ALL = "ep-"; // ExpertParallel's tensor kinds
 
   private final CohortConfig config;
   private final List<ExecutorService> threads = new ArrayList<>();
   private final List<StageEngine> engines = new ArrayList<>();
   private final int moeLayers;
+  private final AtomicLong allToAllBytes = new AtomicLong();
 
   LocalCluster(CohortConfig config) throws Exception {
     this.config = config;
@@ -40,7 +49,7 @@ final class LocalCluster implements AutoCloseable {
     for (WorkerId id : ids) {
       ExecutorService thread = Executors.newSingleThreadExecutor();
       threads.add(thread);
-      LocalExchange exchange = hub.exchangeFor(id);
+      Exchange exchange = new CountingExchange(hub.exchangeFor(id), ALL_TO_ALL, allToAllBytes);
       built.add(thread.submit(() -> new StageEngine(config, placement, exchange,
           new RingAllReduce(exchange, TIMEOUT), TIMEOUT)));
     }
@@ -55,10 +64,45 @@ final class LocalCluster implements AutoCloseable {
     double scale = GradClipping.scale(config.train(), summary.gradNorm());
     double lr = LrSchedule.of(config.train()).at(step);
     onEveryWorker(engine -> {
-      engine.applyUpdate(lr, scale);
+      engine.applyUpdate(lr, scale, summary.expertTokens());
       return null;
     });
     return summary;
+  }
+
+  /**
+   * Writes every worker's shard of a checkpoint of the steps run so far into {@code dir}, as the workers do for a
+   * sharded checkpoint; returns the files and the optimizer steps taken.
+   */
+  Saved saveShards(Path dir) throws Exception {
+    List<String> files = new ArrayList<>();
+    long optimizerSteps = 0;
+    for (Shard shard : onEveryWorker(StageEngine::snapshot)) {
+      optimizerSteps = shard.optimizerSteps();
+      if (shard.isEmpty()) continue;
+      for (String kind : List.of("model", "optimizer")) {
+        String file = kind + "-" + shard.suffix() + ".safetensors";
+        Safetensors.write(dir.resolve(file), kind.equals("model") ? shard.model() : shard.moments(), Map.of());
+        files.add(file);
+      }
+    }
+    return new Saved(dir, files, optimizerSteps);
+  }
+
+  record Saved(Path dir, List<String> files, long optimizerSteps) {}
+
+  /** Every worker loads its slice from {@code saved}, whatever layout wrote it. */
+  void restore(Saved saved) throws Exception {
+    onEveryWorker(engine -> {
+      Autograd.record(false); // a fresh thread records by default, as the worker's engine thread does not
+      engine.restore(CheckpointTensors.of(saved.dir(), saved.files()), saved.optimizerSteps());
+      return null;
+    });
+  }
+
+  /** Payload bytes the expert-parallel all-to-all (forward and backward) sent between workers so far. */
+  long allToAllBytes() {
+    return allToAllBytes.get();
   }
 
   private <T> List<T> onEveryWorker(Function<StageEngine, T> work) throws Exception {

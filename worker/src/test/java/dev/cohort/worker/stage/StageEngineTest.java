@@ -1,10 +1,13 @@
 package dev.cohort.worker.stage;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
@@ -16,6 +19,7 @@ import dev.cohort.worker.train.StepResult;
 import dev.cohort.worker.train.TrainingStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,16 +30,28 @@ class StageEngineTest {
   private static final double RELATIVE = 1e-4;
   @TempDir static Path prepared;
 
-  private static CohortConfig config(String... parallel) {
+  /** DeepSeek-V3's balancing, with a rate that moves the biases past the scores' spread within a step or two. */
+  private static final List<String> BIAS_BALANCED = List.of("model.moe.router.score = sigmoid",
+      "model.moe.balance = bias", "model.moe.bias-update-rate = 0.05", "model.moe.seq-aux-loss-weight = 1e-3");
+
+  private static CohortConfig config(List<String> model, String... parallel) {
     List<String> overrides = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 32",
         "data.prepared = \"" + prepared.resolve("brown") + "\"", "train.micro-batch-size = 2",
         "train.grad-accum-steps = 4", "train.warmup-steps = 1", "train.lr = 0.01", "train.steps = " + STEPS));
+    overrides.addAll(model);
     overrides.addAll(List.of(parallel));
     return CohortConfig.load(Path.of("../conf/model/tiny.conf"), overrides);
   }
 
-  private static double[] singleWorkerLosses() {
-    CohortConfig config = config();
+  private static double[] singleWorkerLosses(List<String> model) {
+    return singleWorker(model).losses();
+  }
+
+  /** The single worker's loss of each step and the routing biases it routed each step with (layer-major). */
+  private record SingleRun(double[] losses, double[][] biases) {}
+
+  private static SingleRun singleWorker(List<String> model) {
+    CohortConfig config = config(model);
     try (NDManager manager = NDManager.newBaseManager()) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
@@ -43,22 +59,30 @@ class StageEngineTest {
       TrainingStep step = new TrainingStep(config.train(), new Transformer(config.model(), params, manager), params,
           new AdamW(config.train(), params), Batches.of(Corpora.openOrPrepare(config), config), manager);
       double[] losses = new double[STEPS];
+      double[][] biases = new double[STEPS][];
       for (int s = 0; s < STEPS; s++) {
+        biases[s] = BiasBalancing.flat(params);
         StepResult r = step.run(s);
         losses[s] = r.loss();
       }
-      return losses;
+      return new SingleRun(losses, biases);
     }
   }
 
   private static void assertSameLosses(String... parallel) throws Exception {
-    double[] expected = singleWorkerLosses();
-    try (LocalCluster cluster = new LocalCluster(config(parallel))) {
+    assertSameLosses(List.of(), parallel);
+  }
+
+  /** @return the all-to-all bytes the distributed run sent */
+  private static long assertSameLosses(List<String> model, String... parallel) throws Exception {
+    double[] expected = singleWorkerLosses(model);
+    try (LocalCluster cluster = new LocalCluster(config(model, parallel))) {
       for (int s = 0; s < STEPS; s++) {
         StepSummary summary = cluster.step(s);
         assertEquals(expected[s], summary.loss(), RELATIVE * expected[s],
             String.join(" ", parallel) + ": loss of step " + s);
       }
+      return cluster.allToAllBytes();
     }
   }
 
@@ -110,5 +134,79 @@ class StageEngineTest {
   @Test
   void twoStagesByTwoReplicasWithGpipeReproduceTheSingleWorkerLosses() throws Exception {
     assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = gpipe");
+  }
+
+  /**
+   * The biases move by the global loads (every replica and micro-batch), the same in every worker: a replica that
+   * moved them by its own loads would route differently from the single worker from the second step on.
+   */
+  @Test
+  void biasBalancedRoutingOverTwoReplicasWithExpertParallelReproducesTheSingleWorkerBiasesAndLosses()
+      throws Exception {
+    SingleRun expected = singleWorker(BIAS_BALANCED);
+    try (LocalCluster cluster = new LocalCluster(config(BIAS_BALANCED, "parallel.dp = 2", "parallel.ep = 2"))) {
+      for (int s = 0; s < STEPS; s++) {
+        StepSummary summary = cluster.step(s);
+        assertArrayEquals(expected.biases()[s], summary.routerBiases(), 0.0, "biases of step " + s);
+        assertEquals(expected.losses()[s], summary.loss(), RELATIVE * expected.losses()[s], "loss of step " + s);
+      }
+    }
+    assertTrue(Arrays.stream(expected.biases()[1]).allMatch(b -> b != 0), "the biases moved");
+  }
+
+  @Test
+  void biasBalancedRoutingOverTwoStagesReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses(BIAS_BALANCED, "parallel.pp = 2", "parallel.schedule = 1f1b");
+  }
+
+  /**
+   * The group limit reads only the expert-to-group map, which the single worker computes as the ep ranks do. Prints
+   * the all-to-all bytes with and without the limit (docs/PERFORMANCE.md): ExpertParallel sends a row per slot, so
+   * they barely differ, and no assertion pins which is smaller.
+   */
+  @Test
+  void groupLimitedRoutingOverTwoExpertParallelRanksReproducesTheSingleWorkerLosses() throws Exception {
+    List<String> limited = List.of("model.moe.expert-groups = 2", "model.moe.max-groups-per-token = 1");
+    long limitedBytes = assertSameLosses(limited, "parallel.dp = 2", "parallel.ep = 2");
+    long freeBytes;
+    try (LocalCluster cluster = new LocalCluster(config(List.of(), "parallel.dp = 2", "parallel.ep = 2"))) {
+      for (int s = 0; s < STEPS; s++) cluster.step(s);
+      freeBytes = cluster.allToAllBytes();
+    }
+    System.out.printf("all-to-all payload bytes per step, tiny model, dp = ep = 2: %d unlimited, %d with "
+        + "max-groups-per-token = 1%n", freeBytes / STEPS, limitedBytes / STEPS);
+  }
+
+  /** CDMoE's private experts are ordinary per-layer parameters: a stage holds its layers' pools whole. */
+  @Test
+  void cdmoeOverTwoPipelineStagesByTwoReplicasReproducesTheSingleWorkerLosses() throws Exception {
+    assertSameLosses(List.of("model.moe.num-experts = 0", "model.cdmoe.num-experts = 16",
+        "model.cdmoe.experts-per-head = 2", "model.cdmoe.retrieval-size = 8"),
+        "parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b");
+  }
+
+  /**
+   * The routing biases are model state in sharded checkpoints: written once (by one replica) and loaded by name into
+   * another layout, which then routes with exactly the single worker's biases. Biases are compared, not only losses:
+   * early in training which experts a token reaches barely moves the loss.
+   */
+  @Test
+  void biasBalancedCheckpointOfOneLayoutResumesExactlyInAnother(@TempDir Path checkpoint) throws Exception {
+    SingleRun expected = singleWorker(BIAS_BALANCED);
+    int saveAfter = 1; // after one update every bias is +-rate: a restore that lost them would route with zeros
+    LocalCluster.Saved saved;
+    try (LocalCluster before = new LocalCluster(config(BIAS_BALANCED, "parallel.dp = 2", "parallel.ep = 2"))) {
+      for (int s = 0; s < saveAfter; s++) before.step(s);
+      saved = before.saveShards(checkpoint);
+    }
+    assertTrue(Arrays.stream(expected.biases()[saveAfter]).allMatch(b -> b != 0), "biases moved by the first step");
+    try (LocalCluster after = new LocalCluster(config(BIAS_BALANCED, "parallel.pp = 2", "parallel.schedule = 1f1b"))) {
+      after.restore(saved);
+      for (int s = saveAfter; s < STEPS; s++) {
+        StepSummary summary = after.step(s);
+        assertArrayEquals(expected.biases()[s], summary.routerBiases(), 0.0, "biases of resumed step " + s);
+        assertEquals(expected.losses()[s], summary.loss(), RELATIVE * expected.losses()[s], "loss of step " + s);
+      }
+    }
   }
 }
