@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
-import dev.cohort.config.MoeConfig;
 import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
