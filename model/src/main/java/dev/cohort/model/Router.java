@@ -9,16 +9,19 @@ public final class Router {
   private final NDArray gate; // (E, d)
   private final int topK;
   private final boolean normalize;
+  private final Autocast autocast;
 
-  public Router(NDArray gate, MoeConfig config) {
+  public Router(NDArray gate, MoeConfig config, Autocast autocast) {
     this.gate = gate;
+    this.autocast = autocast;
     this.topK = config.topK();
     this.normalize = config.normalizeTopK();
   }
 
   /** x: (N, d) -> routing of N tokens to k of E experts. */
   public Routing route(NDArray x) {
-    NDArray logits = Ops.linear(x, gate); // (N, E)
+    // The product may run in float16; the softmax, the choice and the router losses take float32 logits.
+    NDArray logits = autocast.full(autocast.linear(x, gate)); // (N, E)
     NDArray probs = logits.softmax(-1); // (N, E)
     NDList top = probs.topK(topK, -1); // values (N, k), indices (N, k)
     NDArray weights = top.get(0);

@@ -71,7 +71,7 @@ public record CohortConfig(
           bind(cohort, "run", RunConfig.class),
           bindModel(cohort.getConfig("model")),
           bind(cohort, "data", DataConfig.class),
-          bind(cohort, "train", TrainConfig.class),
+          bindTrain(cohort.getConfig("train")),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
           bindCluster(cohort.getConfig("cluster")),
@@ -110,6 +110,11 @@ public record CohortConfig(
     MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
     LoopConfig loop = RecordBinder.bind(model.getConfig("loop"), LoopConfig.class);
     return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop"), ModelConfig.class, moe, loop);
+  }
+
+  private static TrainConfig bindTrain(Config train) {
+    LossScaleConfig lossScale = RecordBinder.bind(train.getConfig("loss-scale"), LossScaleConfig.class);
+    return RecordBinder.bind(train.withoutPath("loss-scale"), TrainConfig.class, lossScale);
   }
 
   private static ClusterConfig bindCluster(Config cluster) {

@@ -49,15 +49,20 @@ public final class WorkerProtocol {
    *
    * @param dataAddresses on the first step of a placement epoch, every worker's {@link CoordinatorProtocol.Ready}
    *     data address, in ascending order of worker id; empty on later steps (the workers are connected by then)
+   * @param lossScale what every micro-batch's loss is multiplied by before backward (the coordinator's dynamic loss
+   *     scale under fp16-mixed, 1 in fp32); ApplyUpdate's gradScale divides it out again
    */
-  public record RunStep(String runId, long epoch, long step, List<String> dataAddresses)
+  public record RunStep(String runId, long epoch, long step, List<String> dataAddresses, double lossScale)
       implements Command, WireMessage {
     public RunStep {
       dataAddresses = List.copyOf(dataAddresses);
     }
   }
 
-  /** Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm). */
+  /**
+   * Apply the optimizer with the coordinator's learning rate and gradient factor: the clipping scale (from the global
+   * gradient norm) over the step's loss scale. Not sent for a step the coordinator skips (a non-finite global norm).
+   */
   public record ApplyUpdate(String runId, long epoch, long step, double lr, double gradScale)
       implements Command, WireMessage {}
 

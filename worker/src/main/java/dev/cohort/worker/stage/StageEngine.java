@@ -14,6 +14,7 @@ import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
+import dev.cohort.model.Autocast;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
@@ -97,7 +98,7 @@ public final class StageEngine implements AutoCloseable {
     params.requireGradients();
     this.model = new Transformer(model, params, manager,
         new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
-        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout));
+        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout), Autocast.of(config.train()));
     this.optimizer = new AdamW(config.train(), params);
     this.objective = stage.hasEmbedding() || last
         ? Objectives.of(config, last ? scratch -> wholeModel(config, scratch) : null, manager) : null;
@@ -118,30 +119,34 @@ public final class StageEngine implements AutoCloseable {
 
   private ExpertParallel expertParallel(int layer, Duration timeout) {
     List<SwiGlu> owned = new ArrayList<>();
-    for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert));
+    for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert, Autocast.of(config.train())));
     ExpertParallel experts = new ExpertParallel(layer, placement.epGroupOf(role.stage(), role.replica()),
         role.epRank(), role.experts().size(), new LocalExperts(owned), exchange, timeout, cursor);
     expertParallel.add(experts);
     return experts;
   }
 
-  /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
-  public StepReport runStep(long step) {
+  /**
+   * Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions.
+   *
+   * @param lossScale the coordinator's loss scale: every micro-batch's loss is multiplied by it before backward
+   */
+  public StepReport runStep(long step, double lossScale) {
     try {
-      return runPhases(step);
+      return runPhases(step, lossScale);
     } catch (RuntimeException e) {
       throw outOfMemory(e);
     }
   }
 
-  private StepReport runPhases(long step) {
+  private StepReport runPhases(long step, double lossScale) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
     MicroBatchState[] states = new MicroBatchState[microBatches.size()];
     try (NDScope scope = new NDScope()) {
       for (Action action : schedule) {
         if (action.kind() == Action.Kind.FORWARD) {
-          states[action.microBatch()] = forward(step, action.microBatch(), meter);
+          states[action.microBatch()] = forward(step, action.microBatch(), lossScale, meter);
         } else {
           backward(step, action.microBatch(), states[action.microBatch()], meter);
         }
@@ -210,7 +215,7 @@ public final class StageEngine implements AutoCloseable {
     return ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
   }
 
-  private MicroBatchState forward(long step, int local, StepMeter meter) {
+  private MicroBatchState forward(long step, int local, double lossScale, StepMeter meter) {
     phase = Phase.FORWARD;
     int micro = microBatches.get(local);
     boolean last = role.stage() == placement.lastStage();
@@ -231,7 +236,8 @@ public final class StageEngine implements AutoCloseable {
     } else {
       output = hidden.hidden();
     }
-    if (loss != null) loss = loss.div(Ops.scalar(loss, config.train().gradAccumSteps()));
+    // As the single worker: the mean over the global batch, times the loss scale (exact for a power of two).
+    if (loss != null) loss = loss.div(Ops.scalar(loss, config.train().gradAccumSteps() / lossScale));
     Autograd.record(false);
     long exchanged = cursor.exchangeNanos - exchangedBefore;
     meter.forwardNs += System.nanoTime() - start - exchanged;

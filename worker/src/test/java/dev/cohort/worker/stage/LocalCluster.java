@@ -6,7 +6,7 @@ import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
-import dev.cohort.run.GradClipping;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import dev.cohort.worker.collective.LocalExchange;
 import dev.cohort.worker.collective.RingAllReduce;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Workers as threads of one JVM, each with its own engine thread, talking over LocalExchange: the coordinator's
@@ -29,6 +29,7 @@ final class LocalCluster implements AutoCloseable {
   private final List<ExecutorService> threads = new ArrayList<>();
   private final List<StageEngine> engines = new ArrayList<>();
   private final int moeLayers;
+  private LossScaler scaler;
 
   LocalCluster(CohortConfig config) throws Exception {
     this.config = config;
@@ -46,26 +47,49 @@ final class LocalCluster implements AutoCloseable {
     }
     for (Future<StageEngine> engine : built) engines.add(engine.get());
     this.moeLayers = config.model().moeLayerCount();
+    this.scaler = LossScaler.initial(config.train());
   }
+
+  /** What a step measured: the global summary, the decision taken from it and every worker's own report. */
+  record Step(StepSummary summary, LossScaler.Decision update, List<StepReport> reports) {}
 
   /** One step as the coordinator drives it: every worker's forward/backward, then one update with the global norm. */
   StepSummary step(long step) throws Exception {
-    List<StepReport> reports = onEveryWorker(engine -> engine.runStep(step));
-    StepSummary summary = StepSummary.of(reports, config.train().gradAccumSteps(), moeLayers);
-    double scale = GradClipping.scale(config.train(), summary.gradNorm());
-    double lr = LrSchedule.of(config.train()).at(step);
-    onEveryWorker(engine -> {
-      engine.applyUpdate(lr, scale);
-      return null;
-    });
-    return summary;
+    return step(step, -1).summary();
   }
 
-  private <T> List<T> onEveryWorker(Function<StageEngine, T> work) throws Exception {
+  /**
+   * @param overflowing the index of a worker whose loss is scaled by infinity, so its gradients hold infs as a float16
+   *     overflow would leave them; -1 for none
+   */
+  Step step(long step, int overflowing) throws Exception {
+    double lossScale = scaler.scale();
+    List<StepReport> reports = onEveryWorker((i, engine) ->
+        engine.runStep(step, i == overflowing ? Double.POSITIVE_INFINITY : lossScale));
+    StepSummary summary = StepSummary.of(reports, config.train().gradAccumSteps(), moeLayers);
+    LossScaler.Decision update = scaler.decide(summary.gradNorm(), config.train());
+    scaler = update.next();
+    double lr = LrSchedule.of(config.train()).at(step);
+    if (!update.skipped()) {
+      onEveryWorker((i, engine) -> {
+        engine.applyUpdate(lr, update.gradScale());
+        return null;
+      });
+    }
+    return new Step(summary, update, reports);
+  }
+
+  /** Every worker's parameters and AdamW moments (the ones it owns), taken between steps. */
+  List<Shard> snapshots() throws Exception {
+    return onEveryWorker((i, engine) -> engine.snapshot());
+  }
+
+  private <T> List<T> onEveryWorker(BiFunction<Integer, StageEngine, T> work) throws Exception {
     List<Future<T>> futures = new ArrayList<>();
     for (int i = 0; i < engines.size(); i++) {
       StageEngine engine = engines.get(i);
-      futures.add(threads.get(i).submit(() -> work.apply(engine)));
+      int index = i;
+      futures.add(threads.get(i).submit(() -> work.apply(index, engine)));
     }
     List<T> results = new ArrayList<>();
     for (Future<T> f : futures) results.add(f.get());
@@ -74,7 +98,7 @@ final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    onEveryWorker(engine -> {
+    onEveryWorker((i, engine) -> {
       engine.close();
       return null;
     });
