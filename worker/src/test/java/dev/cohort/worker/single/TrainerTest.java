@@ -75,18 +75,51 @@ class TrainerTest {
   }
 
   @Test
-  void resumedRunReproducesTheUninterruptedRunsLossesExactly() throws IOException {
-    List<JsonNode> uninterrupted = train(hocon("train.steps = 10", "run.name = straight"), false, -1);
-    Config crashing = hocon("train.steps = 10", "run.name = crashed");
+  void resumedRunReproducesTheUninterruptedRunsLossesExactly() {
+    assertResumeIsExact();
+  }
+
+  /** The loss scale grows every 3 clean steps, so the checkpoint of step 4 holds a scale that is not the initial. */
+  @Test
+  void resumedFp16MixedRunReproducesTheLossesAndTheLossScaleExactly() {
+    assertResumeIsExact("train.precision = fp16-mixed", "train.loss-scale.growth-interval = 3");
+  }
+
+  private void assertResumeIsExact(String... overrides) {
+    List<String> straight = new ArrayList<>(List.of(overrides));
+    straight.addAll(List.of("train.steps = 10", "run.name = straight"));
+    List<JsonNode> uninterrupted = train(hocon(straight.toArray(String[]::new)), false, -1);
+    List<String> crashed = new ArrayList<>(List.of(overrides));
+    crashed.addAll(List.of("train.steps = 10", "run.name = crashed"));
+    Config crashing = hocon(crashed.toArray(String[]::new));
     assertThrows(SimulatedCrash.class, () -> train(crashing, false, 6)); // checkpoint at step 4, crash after 6
     List<JsonNode> resumed = train(crashing, true, -1);
     assertEquals(10, resumed.size(), "each step logged once after resuming");
     for (int step = 0; step < 10; step++) {
       assertEquals(step, resumed.get(step).get("step").asLong());
-      assertEquals(uninterrupted.get(step).get("loss").asDouble(), resumed.get(step).get("loss").asDouble(), 0.0,
-          "loss of step " + step);
-      assertEquals(uninterrupted.get(step).get("grad_norm").asDouble(),
-          resumed.get(step).get("grad_norm").asDouble(), 0.0, "grad norm of step " + step);
+      for (String field : List.of("loss", "grad_norm", "loss_scale")) {
+        assertEquals(uninterrupted.get(step).get(field).asDouble(), resumed.get(step).get(field).asDouble(), 0.0,
+            field + " of step " + step);
+      }
+    }
+  }
+
+  /**
+   * The loss curve of fp16-mixed follows fp32's step by step once past the first steps (where both fall fastest and
+   * a small difference in the update moves the loss most).
+   */
+  @Test
+  void fp16MixedLossCurveStaysWithinTwoPercentOfFp32() {
+    int steps = 40;
+    int from = 10;
+    List<JsonNode> fp32 = train(hocon("train.steps = " + steps, "run.name = fp32"), false, -1);
+    List<JsonNode> fp16 = train(hocon("train.steps = " + steps, "run.name = fp16", "train.precision = fp16-mixed"),
+        false, -1);
+    for (int step = from; step < steps; step++) {
+      double expected = fp32.get(step).get("loss").asDouble();
+      double actual = fp16.get(step).get("loss").asDouble();
+      assertEquals(expected, actual, 0.02 * expected, "loss of step " + step);
+      assertTrue(!fp16.get(step).has("skipped"), "step " + step + " skipped");
     }
   }
 
