@@ -114,7 +114,8 @@ public final class StageEngine implements AutoCloseable {
    */
   private static Transformer wholeModel(CohortConfig config, NDManager scratch) {
     return new Transformer(config.model(),
-        InitFrom.startingWeights(config, ModelLayout.of(config.model()), scratch, DataType.FLOAT32), scratch);
+        InitFrom.startingWeights(config, ModelLayout.of(config.model()), scratch, DataType.FLOAT32), scratch,
+        Autocast.of(config.train()));
   }
 
   private ExpertParallel expertParallel(int layer, Duration timeout) {
