@@ -76,11 +76,11 @@ class StageEngineTest {
 
   /**
    * Float16 products round differently when a micro-batch's rows are split over experts on other workers, so the
-   * tolerance is float16's, not float32's.
+   * tolerance is float16's, not float32's. Short windows: float16 products are slow on CPU.
    */
   @Test
   void fp16MixedOnTwoStagesByTwoReplicasWithExpertParallelReproducesTheSingleWorkerFp16Losses() throws Exception {
-    assertSameLosses(FP16_RELATIVE, List.of(FP16_MIXED), "parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2",
+    assertSameLosses(FP16_RELATIVE, List.of(FP16_MIXED, "data.seq-len = 16"), "parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2",
         "parallel.schedule = 1f1b");
   }
 
