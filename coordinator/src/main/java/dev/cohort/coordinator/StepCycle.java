@@ -150,7 +150,8 @@ final class StepCycle {
     closeMetrics();
     metrics = new MetricsLog(run.directory().metrics(), firstStep); // drops lines of steps to be done again
     restoreFrom = from;
-    scaler = from == null ? LossScaler.initial(config.train()) : LossScaler.resumed(TrainingState.of(from), config.train());
+    scaler = from == null ? LossScaler.initial(config.train())
+        : LossScaler.resumed(TrainingState.of(from), config.train());
     placementFirstStep = firstStep;
     RunState state = RunState.assigning(run, placement, assigned, firstStep);
     s.armTimer(state);
@@ -221,7 +222,8 @@ final class StepCycle {
     TrainConfig train = run.config().train();
     double stepMs = (System.nanoTime() - state.stepStartNanos()) / 1e6;
     StepSummary summary = state.summary();
-    ObjectNode line = StepLine.of(state.step(), summary, LrSchedule.of(train).at(state.step()), decision, stepMs, summary.tokens() * 1000.0 / stepMs, state.reports());
+    ObjectNode line = StepLine.of(state.step(), summary, LrSchedule.of(train).at(state.step()), decision, stepMs,
+        summary.tokens() * 1000.0 / stepMs, state.reports());
     ObjectiveFigures.put(line, ObjectiveFigures.of(run.config().recipe().objective()), summary.objectiveFigures(),
         train.gradAccumSteps());
     metrics.write(line);

@@ -20,8 +20,8 @@ final class StepLine {
   static ObjectNode of(long step, StepSummary summary, double lr, LossScaler.Decision decision, double stepMs,
       double tokensPerSecond, List<Gradients> reports) {
     ObjectNode line = MetricsLog.line(step, summary.loss(), summary.auxLoss(), summary.zLoss(), lr,
-        decision.gradNorm(), decision.skipped(), decision.lossScale(), tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens(),
-        summary.routerEntropy());
+        decision.gradNorm(), decision.skipped(), decision.lossScale(), tokensPerSecond, stepMs, summary.expertTokens(),
+        summary.droppedTokens(), summary.routerEntropy());
     ArrayNode workers = line.putArray("workers");
     reports.stream().sorted(Comparator.comparing(Gradients::workerId)).forEach(g -> {
       ObjectNode w = workers.addObject();

@@ -106,7 +106,7 @@ class AutocastTest {
         "q", params.get(ParamNames.attention(1, "q_proj"))));
   }
 
-  /** Backward of {@code objective} in fp32 and in fp16-mixed; each tensor's two gradients agree to float16 precision. */
+  /** Backward of {@code objective} in fp32 and in fp16-mixed: each gradient agrees to float16 precision. */
   private void assertGradientsAgree(Function<Autocast, NDArray> objective, Map<String, NDArray> tensors) {
     Map<String, double[]> fp32 = gradients(objective, Autocast.OFF, tensors);
     Map<String, double[]> fp16 = gradients(objective, Autocast.FLOAT16, tensors);

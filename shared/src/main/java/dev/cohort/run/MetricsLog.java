@@ -57,8 +57,8 @@ public final class MetricsLog implements AutoCloseable {
 
   /** The fields every metrics line has, single-worker or distributed; callers add their own timings. */
   public static ObjectNode line(long step, double loss, double auxLoss, double zLoss, double lr, double gradNorm,
-      boolean skipped, double lossScale, double tokensPerSecond, double stepMs, int[][] expertTokens, int[] droppedTokens,
-      double[] routerEntropy) {
+      boolean skipped, double lossScale, double tokensPerSecond, double stepMs, int[][] expertTokens,
+      int[] droppedTokens, double[] routerEntropy) {
     ObjectNode line = JSON.createObjectNode();
     line.put("step", step);
     line.put("loss", loss);

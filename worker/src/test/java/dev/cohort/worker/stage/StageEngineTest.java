@@ -69,7 +69,8 @@ class StageEngineTest {
     try (LocalCluster cluster = new LocalCluster(config(all.toArray(String[]::new)))) {
       for (int s = 0; s < STEPS; s++) {
         StepSummary summary = cluster.step(s);
-        assertEquals(expected[s], summary.loss(), relative * expected[s], String.join(" ", all) + ": loss of step " + s);
+        assertEquals(expected[s], summary.loss(), relative * expected[s],
+            String.join(" ", all) + ": loss of step " + s);
       }
     }
   }
@@ -80,8 +81,8 @@ class StageEngineTest {
    */
   @Test
   void fp16MixedOnTwoStagesByTwoReplicasWithExpertParallelReproducesTheSingleWorkerFp16Losses() throws Exception {
-    assertSameLosses(FP16_RELATIVE, List.of(FP16_MIXED, "data.seq-len = 16"), "parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2",
-        "parallel.schedule = 1f1b");
+    assertSameLosses(FP16_RELATIVE, List.of(FP16_MIXED, "data.seq-len = 16"), "parallel.pp = 2", "parallel.dp = 2",
+        "parallel.ep = 2", "parallel.schedule = 1f1b");
   }
 
   /**
