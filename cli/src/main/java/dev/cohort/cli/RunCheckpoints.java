@@ -15,6 +15,7 @@ import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.RunDirectory;
 import dev.cohort.tensor.HostTensor;
 import dev.cohort.worker.train.AdamW;
@@ -79,7 +80,7 @@ final class RunCheckpoints {
         Ops.copyInto(params.get(name), saved.toType(params.get(name).getDataType(), false));
       }
       new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep())
-          .save(0, params, new AdamW(config.train(), params), config);
+          .save(0, params, new AdamW(config.train(), params), LossScaler.initial(config.train()), config);
     }
     return config;
   }

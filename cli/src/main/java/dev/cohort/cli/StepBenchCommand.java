@@ -28,6 +28,8 @@ public final class StepBenchCommand implements Callable<Integer> {
   @Option(names = "--peak-flops", defaultValue = "1.25e11",
       description = "peak FLOP/s of the device, the denominator of the reported MFU (metrics.peak-flops-per-worker)")
   double peakFlops;
+  @Option(names = "--precision", defaultValue = "fp32", description = "train.precision: fp32 or fp16-mixed")
+  String precision;
 
   @Override
   public Integer call() {
@@ -38,13 +40,15 @@ public final class StepBenchCommand implements Callable<Integer> {
         "model.max-seq-len = " + Math.max(seq, 1), "model.moe.num-experts = " + experts,
         "model.moe.top-k = " + topK, "model.moe.expert-ffn-size = " + ffn, "data.seq-len = " + seq,
         "train.micro-batch-size = " + batch, "train.grad-accum-steps = 1", "train.threads = " + threads,
-        "train.warmup-steps = 0", "train.device = \"" + device + "\""));
+        "train.warmup-steps = 0", "train.device = \"" + device + "\"",
+        "train.precision = " + precision));
     var report = StepBenchmark.run(config, warmup, steps);
     double flopsPerToken = ModelFlops.perToken(config.model(), seq);
     report.put("flops_per_token", flopsPerToken).put("peak_flops", peakFlops)
         .put("mfu", report.get("tokens_per_s").asDouble() * flopsPerToken / peakFlops);
     report.put("vocab", vocab).put("d", d).put("layers", layers).put("heads", heads).put("kv_heads", kvHeads)
-        .put("ffn", ffn).put("experts", experts).put("topk", topK).put("batch", batch).put("seq", seq);
+        .put("ffn", ffn).put("experts", experts).put("topk", topK).put("batch", batch).put("seq", seq)
+        .put("precision", precision);
     System.out.println(report);
     return 0;
   }

@@ -21,6 +21,7 @@ import dev.cohort.model.Autograd;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.RunDirectory;
 import dev.cohort.tensor.DType;
 import dev.cohort.tensor.HostTensor;
@@ -101,7 +102,7 @@ class ModelCommandsTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Parameters later = Parameters.initialize(ModelLayout.of(config.model()), 77, manager, DataType.FLOAT32);
       new TrainerCheckpoints(new RunDirectory(dense).checkpoints(), config.checkpoint().keep())
-          .save(7, later, new AdamW(config.train(), later), config);
+          .save(7, later, new AdamW(config.train(), later), LossScaler.NONE, config);
     }
     assertEquals(7, RunCheckpoints.read(dense, null).step());
     assertEquals(0, RunCheckpoints.read(dense, 0L).step());

@@ -5,6 +5,7 @@ import dev.cohort.protocol.CoordinatorProtocol.Command;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.run.LossScaler;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
@@ -41,11 +42,13 @@ final class CheckpointDrain {
   /**
    * Every worker snapshots its tensors before its next step and writes them in the background. The failure when
    * the checkpoint's staging directory cannot be made (then nothing is asked of the workers).
+   *
+   * @param scaler the loss scaler after {@code done} steps, recorded in the manifest
    */
-  Optional<ShardedCheckpoints.Failure> save(RunState state, long done) {
+  Optional<ShardedCheckpoints.Failure> save(RunState state, long done, LossScaler scaler) {
     String dir;
     try {
-      dir = checkpoints.begin(done, state.placement(), state.workers().keySet()).toString();
+      dir = checkpoints.begin(done, state.placement(), state.workers().keySet(), scaler).toString();
     } catch (UncheckedIOException e) {
       return Optional.of(checkpoints.failed(done, "its staging directory cannot be made: " + e.getCause()));
     }

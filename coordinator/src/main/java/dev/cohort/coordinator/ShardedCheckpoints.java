@@ -12,6 +12,7 @@ import dev.cohort.placement.Placement;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
+import dev.cohort.run.LossScaler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ final class ShardedCheckpoints implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardedCheckpoints.class);
 
   /** A checkpoint being written: who must still report, what has been reported. */
-  private record Saving(PendingCheckpoint pending, Placement placement, Set<String> workers,
+  private record Saving(PendingCheckpoint pending, Placement placement, LossScaler scaler, Set<String> workers,
       Map<String, ShardSaved> reports, long startNanos) {}
 
   private final CheckpointStore store;
@@ -70,11 +71,16 @@ final class ShardedCheckpoints implements AutoCloseable {
     return (every > 0 && stepsDone % every == 0) || stepsDone == config.train().steps();
   }
 
-  /** Opens the checkpoint of {@code stepsDone}; returns the staging directory the workers write into. */
-  Path begin(long stepsDone, Placement placement, Set<String> workers) {
+  /**
+   * Opens the checkpoint of {@code stepsDone}; returns the staging directory the workers write into.
+   *
+   * @param scaler the loss scaler after those steps (the manifest records it for an exact resume)
+   */
+  Path begin(long stepsDone, Placement placement, Set<String> workers, LossScaler scaler) {
     try {
       PendingCheckpoint pending = store.begin(stepsDone);
-      saving.put(stepsDone, new Saving(pending, placement, Set.copyOf(workers), new HashMap<>(), System.nanoTime()));
+      saving.put(stepsDone, new Saving(pending, placement, scaler, Set.copyOf(workers), new HashMap<>(),
+          System.nanoTime()));
       return pending.dir();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start checkpoint of step " + stepsDone, e);
@@ -138,7 +144,7 @@ final class ShardedCheckpoints implements AutoCloseable {
     }
     files.sort((a, b) -> a.name().compareTo(b.name()));
     try {
-      Checkpoint committed = s.pending().commitManifest(state(step, optimizerSteps, s.placement()), files);
+      Checkpoint committed = s.pending().commitManifest(state(step, optimizerSteps, s.scaler(), s.placement()), files);
       consecutiveFailures = 0;
       log.info("checkpoint step {} committed: {} shard files from {} workers, {} ms after it was taken", step,
           files.size(), s.workers().size(), (System.nanoTime() - s.startNanos()) / 1_000_000);
@@ -150,9 +156,9 @@ final class ShardedCheckpoints implements AutoCloseable {
   }
 
   /** The manifest state: what the single-worker trainer records, plus the placement that wrote the shards. */
-  private ObjectNode state(long step, long optimizerSteps, Placement placement) {
+  private ObjectNode state(long step, long optimizerSteps, LossScaler scaler, Placement placement) {
     ObjectNode state = new TrainingState(step, optimizerSteps, config.run().seed(),
-        step * config.train().globalBatch()).toJson();
+        step * config.train().globalBatch(), scaler.scale(), scaler.cleanSteps()).toJson();
     ObjectNode layout = state.putObject("placement");
     layout.put("epoch", placement.epoch()).put("pp", placement.pp()).put("dp", placement.dp())
         .put("ep", placement.ep());

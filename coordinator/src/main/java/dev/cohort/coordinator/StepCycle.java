@@ -18,6 +18,7 @@ import dev.cohort.protocol.CoordinatorProtocol.Restored;
 import dev.cohort.protocol.CoordinatorProtocol.Updated;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.protocol.WorkerProtocol;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import dev.cohort.run.MetricsLog;
 import java.util.List;
@@ -44,6 +45,10 @@ final class StepCycle {
   private final SortedMap<String, String> dataAddresses = new TreeMap<>();
   /** Whether the next RunStep is the placement's first, which carries the data addresses to every worker. */
   private boolean announceAddresses;
+  /** The loss scale of the next step: one for the whole run, so every worker scales and skips alike. */
+  private LossScaler scaler;
+  /** What the current step's global gradient norm decided (update or skip), for its metrics line. */
+  private LossScaler.Decision decision;
 
   StepCycle(Session session) {
     this.s = session;
@@ -145,6 +150,8 @@ final class StepCycle {
     closeMetrics();
     metrics = new MetricsLog(run.directory().metrics(), firstStep); // drops lines of steps to be done again
     restoreFrom = from;
+    scaler = from == null ? LossScaler.initial(config.train())
+        : LossScaler.resumed(TrainingState.of(from), config.train());
     placementFirstStep = firstStep;
     RunState state = RunState.assigning(run, placement, assigned, firstStep);
     s.armTimer(state);
@@ -168,7 +175,7 @@ final class StepCycle {
     List<String> addresses = announceAddresses ? List.copyOf(dataAddresses.values()) : List.of();
     announceAddresses = false;
     next.workers().values().forEach(w -> w.tell(
-        new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step, addresses)));
+        new WorkerProtocol.RunStep(next.run().runId(), next.placement().epoch(), step, addresses, scaler.scale())));
     s.armTimer(next);
     return stepping(live, next);
   }
@@ -178,13 +185,17 @@ final class StepCycle {
     StepSummary summary = StepSummary.of(state.reports().stream().map(Gradients::report).toList(),
         train.gradAccumSteps(), state.run().config().model().moeLayerCount());
     RunState next = state.startUpdates(summary);
-    Optional<Update> update = Update.of(train, state.step(), summary.gradNorm());
+    // One decision from the global norm: an inf or NaN on any worker skips the step everywhere.
+    decision = scaler.decide(summary.gradNorm(), train);
+    scaler = decision.next();
+    Optional<Update> update = Update.of(train, state.step(), decision);
     if (update.isEmpty()) {
-      s.context.getLog().warn("step {}: gradient norm is {}; update skipped", state.step(), summary.gradNorm());
+      s.context.getLog().warn("step {}: gradient norm is {} at loss scale {}; update skipped", state.step(),
+          decision.gradNorm(), decision.lossScale());
       return finishStep(live, next);
     }
     next.workers().values().forEach(w -> w.tell(new WorkerProtocol.ApplyUpdate(next.run().runId(),
-        next.placement().epoch(), next.step(), update.get().lr(), update.get().clipScale(), summary.expertTokens())));
+        next.placement().epoch(), next.step(), update.get().lr(), update.get().gradScale(), summary.expertTokens())));
     s.armTimer(next);
     return updating(live, next);
   }
@@ -195,7 +206,7 @@ final class StepCycle {
     long done = state.step() + 1;
     boolean checkpoint = s.checkpoints.due(done);
     if (checkpoint) {
-      Optional<ShardedCheckpoints.Failure> failure = s.checkpoints.save(state, done);
+      Optional<ShardedCheckpoints.Failure> failure = s.checkpoints.save(state, done, scaler);
       if (failure.isPresent() && failure.get().fatal()) return s.fail(live, state, failure.get().reason());
     }
     boolean canGrow = checkpoint && s.recovery.canGrow(live, state);
@@ -211,8 +222,8 @@ final class StepCycle {
     TrainConfig train = run.config().train();
     double stepMs = (System.nanoTime() - state.stepStartNanos()) / 1e6;
     StepSummary summary = state.summary();
-    ObjectNode line = StepLine.of(state.step(), summary, LrSchedule.of(train).at(state.step()),
-        !Double.isFinite(summary.gradNorm()), stepMs, summary.tokens() * 1000.0 / stepMs, state.reports());
+    ObjectNode line = StepLine.of(state.step(), summary, LrSchedule.of(train).at(state.step()), decision, stepMs,
+        summary.tokens() * 1000.0 / stepMs, state.reports());
     ObjectiveFigures.put(line, ObjectiveFigures.of(run.config().recipe().objective()), summary.objectiveFigures(),
         train.gradAccumSteps());
     metrics.write(line);

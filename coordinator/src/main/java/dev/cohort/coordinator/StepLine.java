@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.protocol.CoordinatorProtocol.Gradients;
 import dev.cohort.protocol.StepSummary;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.MetricsLog;
 import java.util.Comparator;
 import java.util.List;
@@ -15,11 +16,12 @@ final class StepLine {
 
   private StepLine() {}
 
-  static ObjectNode of(long step, StepSummary summary, double lr, boolean skipped, double stepMs,
+  /** @param decision the step's decision from the global norm (its unscaled norm, skip and loss scale are logged) */
+  static ObjectNode of(long step, StepSummary summary, double lr, LossScaler.Decision decision, double stepMs,
       double tokensPerSecond, List<Gradients> reports) {
     ObjectNode line = MetricsLog.line(step, summary.loss(), summary.auxLoss(), summary.zLoss(), lr,
-        summary.gradNorm(), skipped, tokensPerSecond, stepMs, summary.expertTokens(), summary.droppedTokens(),
-        summary.routerEntropy());
+        decision.gradNorm(), decision.skipped(), decision.lossScale(), tokensPerSecond, stepMs, summary.expertTokens(),
+        summary.droppedTokens(), summary.routerEntropy());
     if (summary.routerBiases().length > 0) {
       int experts = summary.expertTokens()[0].length;
       MetricsLog.putRouterBiases(line, MetricsLog.rows(summary.routerBiases(), experts));

@@ -1,7 +1,7 @@
 package dev.cohort.coordinator;
 
 import dev.cohort.config.TrainConfig;
-import dev.cohort.run.GradClipping;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import java.util.Optional;
 
@@ -10,15 +10,15 @@ import java.util.Optional;
  * stay equal.
  *
  * @param lr the step's learning rate
- * @param clipScale the factor every gradient is multiplied by (1 when the norm is within train.grad-clip)
+ * @param gradScale the factor every gradient is multiplied by: the clipping scale over the step's loss scale
  */
-record Update(double lr, double clipScale) {
+record Update(double lr, double gradScale) {
   /**
-   * The step's update; empty when the gradient is not finite, in which case weights and optimizer state stay
-   * untouched, as in the single-worker step.
+   * The step's update from the loss scaler's decision on the global norm; empty when the gradient is not finite
+   * anywhere, in which case weights and optimizer state stay untouched on every worker, as in the single-worker step.
    */
-  static Optional<Update> of(TrainConfig train, long step, double gradNorm) {
-    if (!Double.isFinite(gradNorm)) return Optional.empty();
-    return Optional.of(new Update(LrSchedule.of(train).at(step), GradClipping.scale(train, gradNorm)));
+  static Optional<Update> of(TrainConfig train, long step, LossScaler.Decision decision) {
+    if (decision.skipped()) return Optional.empty();
+    return Optional.of(new Update(LrSchedule.of(train).at(step), decision.gradScale()));
   }
 }

@@ -21,6 +21,7 @@ import dev.cohort.placement.WorkerId;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
+import dev.cohort.run.LossScaler;
 import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,10 +65,13 @@ class ShardedCheckpointsTest {
     checkpointsLog.detachAppender(logged);
   }
 
+  /** The coordinator's loss scaler at the checkpoint: the manifest must record it for an exact resume. */
+  private static final LossScaler SCALER = new LossScaler(2048, 5);
+
   /** Worker "a" writes a shard holding {@code value}; worker "b" (a data-parallel copy) owns nothing. */
   private static Optional<Checkpoint> saveBothShards(ShardedCheckpoints checkpoints, long step, float value)
       throws IOException {
-    Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"));
+    Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"), SCALER);
     List<ManifestFile> files = ShardFiles.write(staging, "stage0-rank0",
         Map.of("w", HostTensor.ofFloats(new long[] {2}, new float[] {value, value})),
         Map.of("exp_avg.w", HostTensor.ofFloats(new long[] {2}, new float[] {0, 0})));
@@ -84,6 +88,8 @@ class ShardedCheckpointsTest {
     assertTrue(checkpoints.idle());
     assertEquals(2, committed.step());
     assertEquals(2, TrainingState.of(committed).optimizerSteps());
+    assertEquals(SCALER.scale(), TrainingState.of(committed).lossScale());
+    assertEquals(SCALER.cleanSteps(), TrainingState.of(committed).lossScaleCleanSteps());
     assertEquals(2, committed.state().path("placement").path("dp").asInt());
     assertEquals(List.of("model-stage0-rank0.safetensors", "optimizer-stage0-rank0.safetensors"),
         committed.files().stream().map(ManifestFile::name).toList());
@@ -123,7 +129,7 @@ class ShardedCheckpointsTest {
   @Test
   void abandonedCheckpointsLeaveNothingBehind() throws IOException {
     ShardedCheckpoints checkpoints = new ShardedCheckpoints(dir, CONFIG);
-    checkpoints.begin(2, PLACEMENT, Set.of("a", "b"));
+    checkpoints.begin(2, PLACEMENT, Set.of("a", "b"), LossScaler.NONE);
     checkpoints.abortPending();
     assertTrue(checkpoints.idle());
     assertTrue(checkpoints.latest().isEmpty());
@@ -137,7 +143,7 @@ class ShardedCheckpointsTest {
   /** Worker "a" writes its shard of {@code step}, worker "b" cannot: the checkpoint's failure, if it was pending. */
   private static Optional<ShardedCheckpoints.Failure> failOneShard(ShardedCheckpoints checkpoints, long step)
       throws IOException {
-    Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"));
+    Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"), LossScaler.NONE);
     ShardFiles.write(staging, "stage0-rank0", Map.of("w", HostTensor.ofFloats(new long[] {1},
         new float[] {1})), Map.of());
     return checkpoints.onShardFailed(new ShardFailed("run", 1, step, "b", DISK_FULL));

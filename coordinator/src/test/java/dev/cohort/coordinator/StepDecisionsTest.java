@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -15,18 +17,29 @@ class StepDecisionsTest {
   private static final TrainConfig TRAIN = CohortConfig.load(null, List.of("train.grad-clip = 1.0",
       "train.steps = 10")).train();
 
+  private static Optional<Update> update(double globalNorm) {
+    return Update.of(TRAIN, 3, LossScaler.NONE.decide(globalNorm, TRAIN));
+  }
+
   @Test
   void everyWorkerGetsTheScheduledLearningRateAndTheClipFactorOfTheGlobalNorm() {
-    Update update = Update.of(TRAIN, 3, 4.0).orElseThrow();
+    Update update = update(4.0).orElseThrow();
     assertEquals(LrSchedule.of(TRAIN).at(3), update.lr());
-    assertEquals(1.0 / (4.0 + 1e-6), update.clipScale(), 1e-12);
-    assertEquals(1.0, Update.of(TRAIN, 3, 0.5).orElseThrow().clipScale(), "a norm under the clip is left alone");
+    assertEquals(1.0 / (4.0 + 1e-6), update.gradScale(), 1e-12);
+    assertEquals(1.0, update(0.5).orElseThrow().gradScale(), "a norm under the clip is left alone");
+  }
+
+  @Test
+  void inFp16MixedEveryWorkerGetsTheFactorThatDividesTheLossScaleOut() {
+    TrainConfig fp16 = CohortConfig.load(null, List.of("train.precision = fp16-mixed")).train();
+    LossScaler scaler = new LossScaler(1024, 0);
+    assertEquals(1.0 / 1024, Update.of(fp16, 3, scaler.decide(0.5 * 1024, fp16)).orElseThrow().gradScale(), 1e-15);
   }
 
   @Test
   void aNonFiniteGlobalNormSkipsTheUpdateOnEveryWorker() {
-    assertTrue(Update.of(TRAIN, 3, Double.NaN).isEmpty());
-    assertTrue(Update.of(TRAIN, 3, Double.POSITIVE_INFINITY).isEmpty());
+    assertTrue(update(Double.NaN).isEmpty());
+    assertTrue(update(Double.POSITIVE_INFINITY).isEmpty());
   }
 
   @Test

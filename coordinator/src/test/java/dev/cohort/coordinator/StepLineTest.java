@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cohort.config.CohortConfig;
 import dev.cohort.protocol.CoordinatorProtocol.Gradients;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
+import dev.cohort.run.LossScaler;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +22,9 @@ class StepLineTest {
   @Test
   void aGpuWorkersDeviceMemoryIsInItsEntryAndACpuWorkerHasNone() {
     List<Gradients> reports = List.of(gradients("a", 0, 5L << 30), gradients("b", 1, -1));
-    JsonNode workers = StepLine.of(3, StepSummary.of(reports.stream().map(Gradients::report).toList(), 1, 0),
-        1e-3, false, 10, 6400, reports).get("workers");
+    StepSummary summary = StepSummary.of(reports.stream().map(Gradients::report).toList(), 1, 0);
+    LossScaler.Decision update = LossScaler.NONE.decide(summary.gradNorm(), CohortConfig.defaults().train());
+    JsonNode workers = StepLine.of(3, summary, 1e-3, update, 10, 6400, reports).get("workers");
     assertEquals(5L << 30, workers.get(0).get(StepLine.DEVICE_MEMORY).asLong());
     assertFalse(workers.get(1).has(StepLine.DEVICE_MEMORY));
   }

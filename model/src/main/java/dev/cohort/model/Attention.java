@@ -17,17 +17,19 @@ public final class Attention {
   private final NDArray vProj; // (KV*hd, d)
   private final NDArray oProj; // (d, H*hd)
   private final Rope rope;
+  private final Autocast autocast;
   private final int heads;
   private final int kvHeads;
   private final int headDim;
   private final Map<Long, NDArray> masks = new HashMap<>();
 
-  public Attention(Parameters params, int layer, ModelConfig config, Rope rope) {
+  public Attention(Parameters params, int layer, ModelConfig config, Rope rope, Autocast autocast) {
     this.qProj = params.get(ParamNames.attention(layer, "q_proj"));
     this.kProj = params.get(ParamNames.attention(layer, "k_proj"));
     this.vProj = params.get(ParamNames.attention(layer, "v_proj"));
     this.oProj = params.get(ParamNames.attention(layer, "o_proj"));
     this.rope = rope;
+    this.autocast = autocast;
     this.heads = config.numHeads();
     this.kvHeads = config.numKvHeads();
     this.headDim = config.headDim();
@@ -45,10 +47,10 @@ public final class Attention {
     long start = cache == null ? 0 : cache.length();
     // 1/sqrt(hd) applied to q rather than to the scores: with T keys per query, q is the smaller tensor (RoPE is linear,
     // so before or after it is the same).
-    NDArray q = Ops.linear(x, qProj).mul(Ops.scalar(x, 1 / Math.sqrt(headDim))) // (B, T, H*hd)
+    NDArray q = autocast.linear(x, qProj).mul(Ops.scalar(x, 1 / Math.sqrt(headDim))) // (B, T, H*hd)
         .reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // (B, H, T, hd)
-    NDArray k = Ops.linear(x, kProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
-    NDArray v = Ops.linear(x, vProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
+    NDArray k = autocast.linear(x, kProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
+    NDArray v = autocast.linear(x, vProj).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, KV, T, hd)
     q = rope.apply(q, start);
     k = rope.apply(k, start);
     if (cache != null) {
@@ -59,14 +61,15 @@ public final class Attention {
     long s = k.getShape().get(2);
     // Group the query heads that share a key/value head so one batched matmul serves the whole group.
     NDArray qGrouped = q.reshape(b, kvHeads, group * t, headDim); // (B, KV, G*T, hd)
-    NDArray scores = qGrouped.matMul(k.transpose(0, 1, 3, 2)); // (B, KV, G*T, S)
+    NDArray scores = autocast.matMul(qGrouped, k.transpose(0, 1, 3, 2)); // (B, KV, G*T, S)
+    // Adding the mask (in the weights' dtype) brings float16 scores to float32 before the softmax.
     scores = scores.reshape(b, kvHeads, group, t, s).add(causalMask(t, s));
     NDArray weights = scores.softmax(-1).reshape(b, kvHeads, group * t, s); // (B, KV, G*T, S)
-    NDArray out = weights.matMul(v) // (B, KV, G*T, hd)
+    NDArray out = autocast.matMul(weights, v) // (B, KV, G*T, hd)
         .reshape(b, heads, t, headDim)
         .transpose(0, 2, 1, 3) // (B, T, H, hd)
         .reshape(b, t, (long) heads * headDim);
-    return Ops.linear(out, oProj); // (B, T, d)
+    return autocast.linear(out, oProj); // (B, T, d)
   }
 
   /** (T, S) additive mask: query i (absolute position S - T + i) sees keys 0..S-T+i. Built once per shape. */

@@ -32,8 +32,9 @@ public final class CdMoe implements FeedForward {
     this.config = config;
   }
 
-  public static CdMoe of(Parameters params, int layer, CdmoeConfig config) {
-    return new CdMoe(SwiGlu.dense(params, layer), params.get(ParamNames.cdmoe(layer, "queries_proj.weight")),
+  /** The shared branch computes in the run's precision; the retrieval and the private experts stay in float32. */
+  public static CdMoe of(Parameters params, int layer, CdmoeConfig config, Autocast autocast) {
+    return new CdMoe(SwiGlu.dense(params, layer, autocast), params.get(ParamNames.cdmoe(layer, "queries_proj.weight")),
         params.get(ParamNames.cdmoe(layer, "keys")), params.get(ParamNames.cdmoe(layer, "down_embed.weight")),
         params.get(ParamNames.cdmoe(layer, "up_embed.weight")), config);
   }
@@ -43,7 +44,7 @@ public final class CdMoe implements FeedForward {
   public NDArray forward(NDArray x) {
     long d = x.getShape().get(x.getShape().dimension() - 1);
     NDArray tokens = x.reshape(-1, d); // (N, d)
-    return shared.forward(x).add(privateExperts(tokens).reshape(x.getShape()));
+    return privateExperts(tokens).reshape(x.getShape()).add(shared.forward(x)); // float32 + the shared branch's dtype
   }
 
   /** x: (N, d) -> (N, d), the retrieved experts' weighted outputs summed over heads. */

@@ -24,19 +24,21 @@ public final class DecoderLayer {
 
   /** Layer {@code i} of the model with all its parameters (and all experts) local. */
   public static DecoderLayer local(Parameters params, int i, ModelConfig config, Rope rope) {
-    return of(params, i, config, rope, null);
+    return of(params, i, config, rope, null, Autocast.OFF);
   }
 
   /** @param experts where this layer's routed experts run; null for all of them local */
-  public static DecoderLayer of(Parameters params, int i, ModelConfig config, Rope rope, ExpertCompute experts) {
+  public static DecoderLayer of(Parameters params, int i, ModelConfig config, Rope rope, ExpertCompute experts,
+      Autocast autocast) {
     boolean sparse = config.moe().isMoeLayer(i);
     return new DecoderLayer(
         new RmsNorm(params.get(ParamNames.inputNorm(i)), config.rmsNormEps()),
-        new Attention(params, i, config, rope),
+        new Attention(params, i, config, rope, autocast),
         new RmsNorm(params.get(ParamNames.postAttentionNorm(i)), config.rmsNormEps()),
-        sparse ? null : config.isCdmoeLayer(i) ? CdMoe.of(params, i, config.cdmoe()) : SwiGlu.dense(params, i),
-        !sparse ? null : experts == null ? MoeBlock.local(params, i, config.moe())
-            : MoeBlock.of(params, i, config.moe(), experts));
+        sparse ? null : config.isCdmoeLayer(i) ? CdMoe.of(params, i, config.cdmoe(), autocast)
+            : SwiGlu.dense(params, i, autocast),
+        !sparse ? null : experts == null ? MoeBlock.local(params, i, config.moe(), autocast)
+            : MoeBlock.of(params, i, config.moe(), experts, autocast));
   }
 
   public record Output(NDArray hidden, Optional<MoeOutput> moe) {}

@@ -10,7 +10,7 @@ public interface ExpertCompute {
   /**
    * @param sorted (M, d) token rows, expert 0's block first
    * @param blockSizes rows per expert, summing to M
-   * @return (M, d) each row passed through its expert, in the same order
+   * @return (M, d) each row passed through its expert, in the same order and in sorted's dtype
    */
   NDArray apply(NDArray sorted, int[] blockSizes);
 }

@@ -22,6 +22,8 @@ public final class LocalExperts implements ExpertCompute {
       if (blockSizes[e] == 0) continue; // an idle expert costs nothing
       outputs.add(experts.get(e).forward(blocks.get(e))); // (n_e, d)
     }
-    return outputs.size() == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0); // (M, d)
+    NDArray out = outputs.size() == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0); // (M, d)
+    // Back in sorted's dtype, as ExpertCompute promises: under expert parallelism the rows cross the wire.
+    return Autocast.cast(out, sorted.getDataType());
   }
 }

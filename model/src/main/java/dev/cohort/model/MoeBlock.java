@@ -19,9 +19,12 @@ public final class MoeBlock {
   private final ExpertCompute experts;
   private final SwiGlu shared; // null without shared experts
   private final NDArray sharedGate; // (1, d), null without the gate
+  private final Autocast autocast;
 
-  public MoeBlock(MoeConfig config, Router router, ExpertCompute experts, SwiGlu shared, NDArray sharedGate) {
+  public MoeBlock(MoeConfig config, Router router, ExpertCompute experts, SwiGlu shared, NDArray sharedGate,
+      Autocast autocast) {
     this.config = config;
+    this.autocast = autocast;
     this.router = router;
     this.experts = experts;
     this.shared = shared;
@@ -29,18 +32,19 @@ public final class MoeBlock {
   }
 
   /** The block of layer {@code layer} with every expert local. */
-  public static MoeBlock local(Parameters params, int layer, MoeConfig config) {
+  public static MoeBlock local(Parameters params, int layer, MoeConfig config, Autocast autocast) {
     List<SwiGlu> all = new ArrayList<>();
-    for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e));
-    return of(params, layer, config, new LocalExperts(all));
+    for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e, autocast));
+    return of(params, layer, config, new LocalExperts(all), autocast);
   }
 
   /** The block of layer {@code layer} whose routed experts run wherever {@code experts} sends them. */
-  public static MoeBlock of(Parameters params, int layer, MoeConfig config, ExpertCompute experts) {
+  public static MoeBlock of(Parameters params, int layer, MoeConfig config, ExpertCompute experts,
+      Autocast autocast) {
     boolean hasShared = config.numSharedExperts() > 0;
-    return new MoeBlock(config, Router.of(params, layer, config), experts,
-        hasShared ? SwiGlu.shared(params, layer) : null,
-        hasShared && config.sharedExpertGate() ? params.get(ParamNames.sharedExpertGate(layer)) : null);
+    return new MoeBlock(config, Router.of(params, layer, config, autocast), experts,
+        hasShared ? SwiGlu.shared(params, layer, autocast) : null,
+        hasShared && config.sharedExpertGate() ? params.get(ParamNames.sharedExpertGate(layer)) : null, autocast);
   }
 
   /** x: (N, d), one sequence -> (N, d) plus the router's losses and counts. */
@@ -84,7 +88,7 @@ public final class MoeBlock {
 
   private NDArray sharedExperts(NDArray x) {
     NDArray y = shared.forward(x); // (N, d)
-    return sharedGate == null ? y : y.mul(Ops.sigmoid(Ops.linear(x, sharedGate))); // gate: (N, 1)
+    return sharedGate == null ? y : y.mul(Ops.sigmoid(autocast.linear(x, sharedGate))); // gate: (N, 1)
   }
 
   /**

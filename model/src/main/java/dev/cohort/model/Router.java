@@ -19,10 +19,12 @@ public final class Router {
   private final boolean sigmoid;
   private final int groups;
   private final int maxGroups; // 0: every expert may be chosen
+  private final Autocast autocast;
 
-  public Router(NDArray gate, NDArray bias, MoeConfig config) {
+  public Router(NDArray gate, NDArray bias, MoeConfig config, Autocast autocast) {
     this.gate = gate;
     this.bias = bias;
+    this.autocast = autocast;
     this.topK = config.topK();
     this.normalize = config.normalizeTopK();
     this.sigmoid = config.router().sigmoid();
@@ -31,17 +33,18 @@ public final class Router {
   }
 
   /** The router of layer {@code layer}, with its balancing bias when the config asks for one. */
-  public static Router of(Parameters params, int layer, MoeConfig config) {
+  public static Router of(Parameters params, int layer, MoeConfig config, Autocast autocast) {
     NDArray gate = params.get(ParamNames.router(layer));
     NDArray bias = config.biasBalanced()
         ? params.buffer(ParamNames.routerBias(layer), new Shape(config.numExperts()), gate)
         : null;
-    return new Router(gate, bias, config);
+    return new Router(gate, bias, config, autocast);
   }
 
   /** x: (N, d) -> routing of N tokens to k of E experts. */
   public Routing route(NDArray x) {
-    NDArray logits = Ops.linear(x, gate); // (N, E)
+    // The product may run in float16; the scores, the choice and the router losses take float32 logits.
+    NDArray logits = autocast.full(autocast.linear(x, gate)); // (N, E)
     NDArray scores = sigmoid ? Ops.sigmoid(logits) : logits.softmax(-1); // (N, E)
     // Sigmoid scores do not sum to one: the balance losses read them normalised per token, as DeepSeek-V3 does.
     NDArray probs = sigmoid ? scores.div(scores.sum(new int[] {-1}, true)) : scores; // (N, E)

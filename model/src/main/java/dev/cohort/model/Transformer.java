@@ -28,6 +28,7 @@ public final class Transformer {
   private final List<DecoderLayer> layers;
   private final RmsNorm finalNorm; // null on a stage without the head
   private final NDArray head; // (V, d), null on a stage without the head
+  private final Autocast autocast;
 
   /** Which part of the model a process holds. */
   public record Slice(int firstLayer, int endLayer, boolean hasEmbedding, boolean hasHead) {
@@ -36,19 +37,28 @@ public final class Transformer {
     }
   }
 
+  /** The whole model in its parameters' precision. */
   public Transformer(ModelConfig config, Parameters params, NDManager manager) {
-    this(config, params, manager, Slice.whole(config));
+    this(config, params, manager, Autocast.OFF);
+  }
+
+  public Transformer(ModelConfig config, Parameters params, NDManager manager, Autocast autocast) {
+    this(config, params, manager, Slice.whole(config), layer -> null, autocast);
   }
 
   public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice) {
-    this(config, params, manager, slice, layer -> null);
+    this(config, params, manager, slice, layer -> null, Autocast.OFF);
   }
 
-  /** @param experts where each MoE layer's routed experts run (null from it: all local) */
+  /**
+   * @param experts where each MoE layer's routed experts run (null from it: all local)
+   * @param autocast the precision of the products (train.precision)
+   */
   public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice,
-      IntFunction<ExpertCompute> experts) {
+      IntFunction<ExpertCompute> experts, Autocast autocast) {
     this.config = config;
     this.slice = slice;
+    this.autocast = autocast;
     this.embedding = slice.hasEmbedding() ? params.get(ParamNames.EMBED) : null;
     Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager,
         params.arrays().iterator().next().getDataType());
@@ -59,7 +69,7 @@ public final class Transformer {
       if (i < slice.firstLayer() || i >= slice.endLayer()) continue;
       // A looped layer is built once and appears once per pass: the passes share its weights.
       run.add(built.computeIfAbsent(i, layer -> DecoderLayer.of(params, layer, config, rope,
-          config.moe().isMoeLayer(layer) ? experts.apply(layer) : null)));
+          config.moe().isMoeLayer(layer) ? experts.apply(layer) : null, autocast)));
     }
     this.layers = List.copyOf(run);
     this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
@@ -117,9 +127,9 @@ public final class Transformer {
     return new Hidden(x, moe);
   }
 
-  /** x: (B, T, d) -> logits (B, T, V) */
+  /** x: (B, T, d) -> logits (B, T, V), in float32 under mixed precision (as Hugging Face's logits.float()) */
   public NDArray logits(NDArray x) {
-    return Ops.linear(finalNorm.forward(x), head);
+    return autocast.full(autocast.linear(finalNorm.forward(x), head));
   }
 
   /** Next-token cross-entropy plus the weighted router losses. tokens, targets: (B, T) int64. */
@@ -148,7 +158,7 @@ public final class Transformer {
     NDList targetBlocks = Ops.split(targets.reshape(-1, 1), sizes, 0);
     NDArray sum = null;
     for (int i = 0; i < sizes.length; i++) {
-      NDArray logProbs = Ops.linear(rowBlocks.get(i), head).logSoftmax(-1); // (rows, V)
+      NDArray logProbs = autocast.logSoftmax(autocast.linear(rowBlocks.get(i), head), -1); // (rows, V), float32
       NDArray picked = logProbs.gather(targetBlocks.get(i), 1).sum();
       sum = sum == null ? picked : sum.add(picked);
     }

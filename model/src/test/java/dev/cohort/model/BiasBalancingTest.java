@@ -60,7 +60,7 @@ class BiasBalancingTest {
     for (String score : new String[] {"softmax", "sigmoid"}) {
       ModelConfig config = config(score);
       Parameters params = Parameters.initialize(ModelLayout.of(config), 2, manager, DataType.FLOAT64);
-      Router router = Router.of(params, 0, config.moe());
+      Router router = Router.of(params, 0, config.moe(), Autocast.OFF);
       NDArray x = TinyModel.randomNormal(manager, new Shape(16, config.hiddenSize()), DataType.FLOAT64, 3);
       Routing unbiased = router.route(x);
       int favoured = 1;

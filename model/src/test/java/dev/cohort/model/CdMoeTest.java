@@ -42,8 +42,8 @@ class CdMoeTest {
     ModelConfig config = TinyModel.config(CDMOE);
     Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
     NDArray x = TinyModel.randomNormal(manager, new Shape(TOKENS, config.hiddenSize()), DataType.FLOAT64, 9);
-    double[] batched = CdMoe.of(params, 0, config.cdmoe()).forward(x).toDoubleArray();
-    double[] shared = SwiGlu.dense(params, 0).forward(x).toDoubleArray();
+    double[] batched = CdMoe.of(params, 0, config.cdmoe(), Autocast.OFF).forward(x).toDoubleArray();
+    double[] shared = SwiGlu.dense(params, 0, Autocast.OFF).forward(x).toDoubleArray();
     double[] naive = naivePrivateExperts(params, config, x);
     for (int i = 0; i < naive.length; i++) naive[i] += shared[i];
     assertArrayEquals(naive, batched, 1e-12);

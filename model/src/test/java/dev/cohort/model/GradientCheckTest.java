@@ -77,7 +77,7 @@ class GradientCheckTest {
     Parameters params = params(config);
     NDArray x = input(2, 6, config.hiddenSize());
     Rope rope = new Rope(config.headDim(), config.ropeTheta(), config.maxSeqLen(), manager, DataType.FLOAT64);
-    Attention attention = new Attention(params, 0, config, rope);
+    Attention attention = new Attention(params, 0, config, rope, Autocast.OFF);
     check(scalar(() -> attention.forward(x, null)), Map.of("x", x,
         "q", params.get(ParamNames.attention(0, "q_proj")), "k", params.get(ParamNames.attention(0, "k_proj")),
         "v", params.get(ParamNames.attention(0, "v_proj")), "o", params.get(ParamNames.attention(0, "o_proj"))));
@@ -88,7 +88,7 @@ class GradientCheckTest {
     ModelConfig config = TinyModel.config(CdMoeTest.CDMOE);
     Parameters params = params(config);
     NDArray x = input(2, 4, config.hiddenSize());
-    CdMoe ffn = CdMoe.of(params, 0, config.cdmoe());
+    CdMoe ffn = CdMoe.of(params, 0, config.cdmoe(), Autocast.OFF);
     check(scalar(() -> ffn.forward(x)), Map.of("x", x, "gate", params.get(ParamNames.mlp(0, "gate_proj")),
         "queries", params.get(ParamNames.cdmoe(0, "queries_proj.weight")),
         "keys", params.get(ParamNames.cdmoe(0, "keys")),
@@ -101,7 +101,7 @@ class GradientCheckTest {
     ModelConfig config = TinyModel.config("moe.num-experts = 0");
     Parameters params = params(config);
     NDArray x = input(2, 4, config.hiddenSize());
-    SwiGlu mlp = SwiGlu.dense(params, 0);
+    SwiGlu mlp = SwiGlu.dense(params, 0, Autocast.OFF);
     check(scalar(() -> mlp.forward(x)), Map.of("x", x, "gate", params.get(ParamNames.mlp(0, "gate_proj")),
         "up", params.get(ParamNames.mlp(0, "up_proj")), "down", params.get(ParamNames.mlp(0, "down_proj"))));
   }
@@ -113,7 +113,7 @@ class GradientCheckTest {
         "moe.seq-aux-loss-weight = 1e-4");
     Parameters params = params(config);
     NDArray x = input(10, config.hiddenSize());
-    MoeBlock block = MoeBlock.local(params, 0, config.moe());
+    MoeBlock block = MoeBlock.local(params, 0, config.moe(), Autocast.OFF);
     NDArray bias = params.buffers().get(ParamNames.routerBias(0));
     Ops.copyInto(bias, Ops.constant(bias.getManager(), new double[] {0.3, -0.2, 0.1, 0}, bias.getShape(),
         bias.getDataType()));
@@ -132,7 +132,7 @@ class GradientCheckTest {
         "moe.shared-expert-gate = true");
     Parameters params = params(config);
     NDArray x = input(10, config.hiddenSize());
-    MoeBlock block = MoeBlock.local(params, 0, config.moe());
+    MoeBlock block = MoeBlock.local(params, 0, config.moe(), Autocast.OFF);
     Supplier<NDArray> output = scalar(() -> block.forward(x).hidden());
     // The router's losses are part of the objective: check their gradients too.
     Supplier<NDArray> objective = () -> {

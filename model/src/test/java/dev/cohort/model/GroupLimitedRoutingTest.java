@@ -39,8 +39,8 @@ class GroupLimitedRoutingTest {
       ModelConfig free = TinyModel.config("moe.router.score = " + score);
       Parameters params = Parameters.initialize(ModelLayout.of(limited), 4, manager, DataType.FLOAT64);
       NDArray x = TinyModel.randomNormal(manager, new Shape(TOKENS, limited.hiddenSize()), DataType.FLOAT64, 5);
-      Routing routing = Router.of(params, 0, limited.moe()).route(x);
-      Routing unlimited = Router.of(params, 0, free.moe()).route(x);
+      Routing routing = Router.of(params, 0, limited.moe(), Autocast.OFF).route(x);
+      Routing unlimited = Router.of(params, 0, free.moe(), Autocast.OFF).route(x);
       int experts = limited.moe().numExperts();
       int k = limited.moe().topK();
       int perGroup = experts / limited.moe().expertGroups();

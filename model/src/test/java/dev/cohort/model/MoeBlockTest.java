@@ -43,7 +43,7 @@ class MoeBlockTest {
           "moe.shared-expert-ffn-size = 8", "moe.shared-expert-gate = true");
       Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
       NDArray x = TinyModel.randomNormal(manager, new Shape(24, config.hiddenSize()), DataType.FLOAT64, 9);
-      double[] batched = MoeBlock.local(params, 0, config.moe()).forward(x).hidden().toDoubleArray();
+      double[] batched = MoeBlock.local(params, 0, config.moe(), Autocast.OFF).forward(x).hidden().toDoubleArray();
       double[] naive = naive(params, config, x);
       assertArrayEquals(naive, batched, 1e-12, "normalize-top-k = " + normalize);
     }
@@ -66,11 +66,11 @@ class MoeBlockTest {
       Arrays.sort(order, Comparator.comparingDouble((Integer e) -> -probs[e]));
       double norm = 0;
       for (int j = 0; j < moe.topK(); j++) norm += probs[order[j]];
-      double[] y = SwiGlu.shared(params, 0).forward(token)
+      double[] y = SwiGlu.shared(params, 0, Autocast.OFF).forward(token)
           .mul(Ops.sigmoid(Ops.linear(token, params.get(ParamNames.sharedExpertGate(0))))).toDoubleArray();
       for (int j = 0; j < moe.topK(); j++) {
         double w = probs[order[j]] / (moe.normalizeTopK() ? norm : 1);
-        double[] expert = SwiGlu.expert(params, 0, order[j]).forward(token).toDoubleArray();
+        double[] expert = SwiGlu.expert(params, 0, order[j], Autocast.OFF).forward(token).toDoubleArray();
         for (int i = 0; i < d; i++) y[i] += w * expert[i];
       }
       System.arraycopy(y, 0, out, t * d, d);
@@ -129,14 +129,14 @@ class MoeBlockTest {
     ModelConfig config = TinyModel.config("moe.capacity-factor = 0.25");
     Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
     NDArray x = TinyModel.randomNormal(manager, new Shape(32, config.hiddenSize()), DataType.FLOAT64, 4);
-    MoeOutput out = MoeBlock.local(params, 0, config.moe()).forward(x);
+    MoeOutput out = MoeBlock.local(params, 0, config.moe(), Autocast.OFF).forward(x);
     int capacity = DispatchPlan.capacity(0.25, 32, 2, 4);
     int kept = Arrays.stream(out.tokensPerExpert()).map(c -> Math.min(c, capacity)).sum();
     assertEquals(32 * 2 - kept, out.dropped());
     assertTrue(out.dropped() > 0, "a capacity factor of 0.25 must drop tokens");
     // Dropless on the same input drops nothing and differs exactly on the tokens that lost a slot.
     ModelConfig dropless = TinyModel.config("moe.capacity-factor = 0");
-    MoeOutput full = MoeBlock.local(params, 0, dropless.moe()).forward(x);
+    MoeOutput full = MoeBlock.local(params, 0, dropless.moe(), Autocast.OFF).forward(x);
     assertEquals(0, full.dropped());
     long differingRows = countDifferingRows(out.hidden(), full.hidden());
     assertTrue(differingRows > 0 && differingRows <= out.dropped(), "rows changed: " + differingRows);
@@ -153,7 +153,7 @@ class MoeBlockTest {
     Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
     params.get(ParamNames.router(0)).muli(0); // all logits equal: P_e = 1/E; ties go to one expert
     NDArray x = TinyModel.randomNormal(manager, new Shape(16, config.hiddenSize()), DataType.FLOAT64, 4);
-    MoeOutput skewed = MoeBlock.local(params, 0, config.moe()).forward(x);
+    MoeOutput skewed = MoeBlock.local(params, 0, config.moe(), Autocast.OFF).forward(x);
     // every token lands on the same expert (f = 1 there) while P is uniform: E * (1 * 1/E) = 1
     assertEquals(1.0, skewed.balanceLoss().getDouble(), 1e-12);
     assertEquals(Math.pow(Math.log(4), 2), skewed.zLoss().getDouble(), 1e-12); // logsumexp of 4 zeros = log 4
@@ -173,7 +173,7 @@ class MoeBlockTest {
     int experts = config.moe().numExperts();
     double expected = 0;
     for (int i = 0; i < probs.length; i++) expected -= probs[i] * Math.log(probs[i]) / (probs.length / experts);
-    double entropy = MoeBlock.local(params, 0, config.moe()).forward(x).routerEntropy();
+    double entropy = MoeBlock.local(params, 0, config.moe(), Autocast.OFF).forward(x).routerEntropy();
     assertEquals(expected, entropy, 1e-12);
     assertTrue(entropy < 0.5 * Math.log(experts), "sharp routers have low entropy: " + entropy);
   }
@@ -184,7 +184,7 @@ class MoeBlockTest {
     for (String score : List.of("softmax", "sigmoid")) {
       ModelConfig config = TinyModel.config("moe.seq-aux-loss-weight = 1e-4", "moe.router.score = " + score);
       Parameters params = Parameters.initialize(ModelLayout.of(config), 3, manager, DataType.FLOAT64);
-      MoeBlock block = MoeBlock.local(params, 0, config.moe());
+      MoeBlock block = MoeBlock.local(params, 0, config.moe(), Autocast.OFF);
       int tokens = 10;
       NDArray x = TinyModel.randomNormal(manager, new Shape(2 * tokens, config.hiddenSize()), DataType.FLOAT64, 5);
       double first = block.forward(Ops.slice(x, 0, 0, tokens)).balanceLoss().getDouble();

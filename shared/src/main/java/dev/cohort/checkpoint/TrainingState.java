@@ -14,8 +14,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     skipped)
  * @param seed the run's seed
  * @param samplesConsumed training samples read so far
+ * @param lossScale the loss scale of the next step (fp16-mixed's dynamic scale, 1 in fp32); 0 in a checkpoint written
+ *     before loss scaling existed
+ * @param lossScaleCleanSteps finite steps in a row since the loss scale last changed
  */
-public record TrainingState(long step, long optimizerSteps, long seed, long samplesConsumed) {
+public record TrainingState(long step, long optimizerSteps, long seed, long samplesConsumed, double lossScale,
+    int lossScaleCleanSteps) {
   /** The model tensors of a single worker's checkpoint. */
   public static final String MODEL_FILE = "model.safetensors";
   /** The AdamW moments of a single worker's checkpoint (exp_avg.NAME, exp_avg_sq.NAME). */
@@ -25,6 +29,8 @@ public record TrainingState(long step, long optimizerSteps, long seed, long samp
   private static final String OPTIMIZER_STEPS = "optimizer_steps";
   private static final String SEED = "seed";
   private static final String SAMPLES_CONSUMED = "samples_consumed";
+  private static final String LOSS_SCALE = "loss_scale";
+  private static final String LOSS_SCALE_CLEAN_STEPS = "loss_scale_clean_steps";
 
   /** The manifest state's fields, to which a distributed run adds its placement. */
   public ObjectNode toJson() {
@@ -33,12 +39,15 @@ public record TrainingState(long step, long optimizerSteps, long seed, long samp
     json.put(OPTIMIZER_STEPS, optimizerSteps);
     json.put(SEED, seed);
     json.put(SAMPLES_CONSUMED, samplesConsumed);
+    json.put(LOSS_SCALE, lossScale);
+    json.put(LOSS_SCALE_CLEAN_STEPS, lossScaleCleanSteps);
     return json;
   }
 
   public static TrainingState of(Checkpoint checkpoint) {
     JsonNode json = checkpoint.state();
     return new TrainingState(json.path(STEP).asLong(), json.path(OPTIMIZER_STEPS).asLong(), json.path(SEED).asLong(),
-        json.path(SAMPLES_CONSUMED).asLong());
+        json.path(SAMPLES_CONSUMED).asLong(), json.path(LOSS_SCALE).asDouble(0),
+        json.path(LOSS_SCALE_CLEAN_STEPS).asInt());
   }
 }

@@ -71,7 +71,7 @@ public record CohortConfig(
           bind(cohort, "run", RunConfig.class),
           bindModel(cohort.getConfig("model")),
           bindData(cohort.getConfig("data")),
-          bind(cohort, "train", TrainConfig.class),
+          bindTrain(cohort.getConfig("train")),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
           bindCluster(cohort.getConfig("cluster")),
@@ -128,6 +128,11 @@ public record CohortConfig(
     List<DataSourceConfig> sources = data.getConfigList("sources").stream()
         .map(source -> RecordBinder.bind(source, DataSourceConfig.class)).toList();
     return RecordBinder.bind(data.withoutPath("sources"), DataConfig.class, sources);
+  }
+
+  private static TrainConfig bindTrain(Config train) {
+    LossScaleConfig lossScale = RecordBinder.bind(train.getConfig("loss-scale"), LossScaleConfig.class);
+    return RecordBinder.bind(train.withoutPath("loss-scale"), TrainConfig.class, lossScale);
   }
 
   private static ClusterConfig bindCluster(Config cluster) {

@@ -17,7 +17,12 @@ package dev.cohort.config;
  * @param gradClip global-norm clipping threshold; <= 0 disables it
  * @param evalEvery run validation every this many steps (0: never)
  * @param evalBatches micro-batches of validation per evaluation
- * @param dtype "float32" (training) or "float64" (gradient checks)
+ * @param dtype the parameters' dtype, "float32" (training) or "float64" (gradient checks); under mixed precision the
+ *     float32 master weights and AdamW moments
+ * @param precision "fp32": every op in dtype; "fp16-mixed": matrix products forward and backward in float16 over
+ *     float32 master weights, norms, softmaxes and losses in float32, with dynamic loss scaling (needs dtype float32);
+ *     "bf16-mixed" is refused: the DJL PyTorch engine (0.35, 0.36) has no bfloat16 (docs/PRECISION.md)
+ * @param lossScale dynamic loss scaling of fp16-mixed
  * @param device where this process's tensors live: "cpu", "gpu" (the GPU the launcher gives the process, e.g. through
  *     CUDA_VISIBLE_DEVICES; the first visible one) or "gpu:N" (the N-th visible GPU); see docs/GPU.md. A worker's
  *     {@code --device} overrides it
@@ -38,8 +43,18 @@ public record TrainConfig(
     int evalEvery,
     int evalBatches,
     String dtype,
+    String precision,
+    LossScaleConfig lossScale,
     String device,
     int threads) {
+
+  public static final String FP32 = "fp32";
+  public static final String FP16_MIXED = "fp16-mixed";
+  public static final String BF16_MIXED = "bf16-mixed";
+
+  public boolean mixedPrecision() {
+    return !precision.equals(FP32);
+  }
 
   /** The parsed {@link #device}. */
   public DeviceName deviceName() {
@@ -65,6 +80,14 @@ public record TrainConfig(
     Check.nonNegative(path + ".eval-batches", evalBatches);
     Check.that(dtype.equals("float32") || dtype.equals("float64"), path + ".dtype",
         "must be float32 or float64, got '" + dtype + "'");
+    Check.that(!precision.equals(BF16_MIXED), path + ".precision",
+        "bf16-mixed is not available: DJL's PyTorch engine (0.35 and 0.36) has no bfloat16 dtype, a cast to it aborts "
+            + "the JVM; use fp16-mixed (docs/PRECISION.md)");
+    Check.that(precision.equals(FP32) || precision.equals(FP16_MIXED), path + ".precision",
+        "must be fp32 or fp16-mixed, got '" + precision + "'");
+    Check.that(precision.equals(FP32) || dtype.equals("float32"), path + ".precision",
+        precision + " keeps float32 master weights: needs train.dtype = float32, got " + dtype);
+    lossScale.validate(path + ".loss-scale");
     Check.nonNegative(path + ".threads", threads);
     DeviceName.parse(path + ".device", device);
   }

@@ -23,6 +23,8 @@ public final class TrainingMetrics {
   private static final Gauge Z_LOSS = gauge("cohort_train_z_loss", "Router z-loss, last step");
   private static final Gauge VAL_LOSS = gauge("cohort_train_validation_loss", "Last validation cross-entropy");
   private static final Gauge LR = gauge("cohort_train_learning_rate", "Learning rate of the last step");
+  private static final Gauge LOSS_SCALE = gauge("cohort_train_loss_scale",
+      "What the loss was multiplied by before backward in the last step (fp16-mixed's dynamic scale; 1 in fp32)");
   private static final Gauge GRAD_NORM = gauge("cohort_train_grad_norm", "Global gradient norm before clipping");
   private static final Gauge TOKENS_PER_S = gauge("cohort_train_tokens_per_second", "Tokens per second, last step");
   private static final Gauge STEP_SECONDS = gauge("cohort_train_step_seconds", "Wall time of the last step");
@@ -91,6 +93,7 @@ public final class TrainingMetrics {
     if (line.has("val_loss")) VAL_LOSS.set(line.get("val_loss").asDouble());
     LR.set(line.path("lr").asDouble());
     GRAD_NORM.set(line.path("grad_norm").asDouble());
+    LOSS_SCALE.set(line.path("loss_scale").asDouble(1));
     double tokensPerSecond = line.path("tokens_per_s").asDouble();
     double stepSeconds = line.path("step_ms").asDouble() / 1e3;
     TOKENS_PER_S.set(tokensPerSecond);

@@ -49,8 +49,10 @@ public final class WorkerProtocol {
    *
    * @param dataAddresses on the first step of a placement epoch, every worker's {@link CoordinatorProtocol.Ready}
    *     data address, in ascending order of worker id; empty on later steps (the workers are connected by then)
+   * @param lossScale what every micro-batch's loss is multiplied by before backward (the coordinator's dynamic loss
+   *     scale under fp16-mixed, 1 in fp32); ApplyUpdate's gradScale divides it out again
    */
-  public record RunStep(String runId, long epoch, long step, List<String> dataAddresses)
+  public record RunStep(String runId, long epoch, long step, List<String> dataAddresses, double lossScale)
       implements Command, WireMessage {
     public RunStep {
       dataAddresses = List.copyOf(dataAddresses);
@@ -58,8 +60,9 @@ public final class WorkerProtocol {
   }
 
   /**
-   * Apply the optimizer with the coordinator's learning rate and clipping scale (from the global gradient norm), and
-   * move the routers' balancing biases by the step's global expert loads.
+   * Apply the optimizer with the coordinator's learning rate and gradient factor (the clipping scale from the global
+   * gradient norm over the step's loss scale), and move the routers' balancing biases by the step's global expert
+   * loads. Not sent for a step the coordinator skips (a non-finite global norm).
    *
    * @param expertLoads per MoE block of the whole model in forward order, tokens routed to each expert over the
    *     step's global batch (StepSummary's expert tokens)

@@ -58,8 +58,8 @@ public final class MetricsLog implements AutoCloseable {
 
   /** The fields every metrics line has, single-worker or distributed; callers add their own timings. */
   public static ObjectNode line(long step, double loss, double auxLoss, double zLoss, double lr, double gradNorm,
-      boolean skipped, double tokensPerSecond, double stepMs, int[][] expertTokens, int[] droppedTokens,
-      double[] routerEntropy) {
+      boolean skipped, double lossScale, double tokensPerSecond, double stepMs, int[][] expertTokens,
+      int[] droppedTokens, double[] routerEntropy) {
     ObjectNode line = JSON.createObjectNode();
     line.put("step", step);
     line.put("loss", loss);
@@ -68,6 +68,7 @@ public final class MetricsLog implements AutoCloseable {
     line.put("lr", lr);
     line.put("grad_norm", gradNorm);
     if (skipped) line.put("skipped", true);
+    line.put("loss_scale", lossScale);
     line.put("tokens_per_s", tokensPerSecond);
     line.put("step_ms", stepMs);
     line.set("expert_tokens", JSON.valueToTree(expertTokens));

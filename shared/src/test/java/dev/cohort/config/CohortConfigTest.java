@@ -72,6 +72,18 @@ class CohortConfigTest {
         "cohort.model.cdmoe.experts-per-head': must be in [1, sqrt(num-experts)=4]");
     assertMessage("model.moe { balance = bias, bias-update-rate = 0 }",
         "cohort.model.moe.bias-update-rate': must be > 0");
+    assertMessage("train.precision = fp8", "cohort.train.precision': must be fp32 or fp16-mixed, got 'fp8'");
+    assertMessage("train.loss-scale.backoff-factor = 2", "cohort.train.loss-scale.backoff-factor': must be in (0, 1)");
+  }
+
+  @Test
+  void bf16MixedIsRefusedWithTheReason() {
+    assertMessage("train.precision = bf16-mixed", "DJL's PyTorch engine (0.35 and 0.36) has no bfloat16");
+  }
+
+  @Test
+  void fp16MixedNeedsFloat32MasterWeights() {
+    assertMessage("train.precision = fp16-mixed\ntrain.dtype = float64", "needs train.dtype = float32, got float64");
   }
 
   private static void assertMessage(String override, String expected) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.config.LossScaleConfig;
 import dev.cohort.config.TrainConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -123,6 +124,6 @@ class PlacementTest {
 
   static TrainConfig trainConfig(int microBatchSize, int gradAccumSteps) {
     return new TrainConfig(10, microBatchSize, gradAccumSteps, 1e-3, 0.1, 0, 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0,
-        "float32", "cpu", 0);
+        "float32", "fp32", new LossScaleConfig(65536, 2, 0.5, 2000), "cpu", 0);
   }
 }

@@ -236,7 +236,8 @@ public final class Worker {
               return Behaviors.same();
             }
           }
-          context.pipeToSelf(CompletableFuture.supplyAsync(() -> run.engine().runStep(request.step()), engineThread),
+          context.pipeToSelf(CompletableFuture.supplyAsync(
+              () -> run.engine().runStep(request.step(), request.lossScale()), engineThread),
               (report, error) -> new StepDone(request, report, error));
           return Behaviors.same();
         })

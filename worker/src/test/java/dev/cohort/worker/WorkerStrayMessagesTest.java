@@ -71,8 +71,8 @@ class WorkerStrayMessagesTest {
         coordinator.getRef()));
     Ready ready = coordinator.expectMessageClass(Ready.class, STEP_WITHIN);
 
-    worker.tell(new RunStep("another-run", EPOCH, 0, List.of()));
-    worker.tell(new RunStep(RUN, EPOCH - 1, 0, List.of()));
+    worker.tell(new RunStep("another-run", EPOCH, 0, List.of(), 1.0));
+    worker.tell(new RunStep(RUN, EPOCH - 1, 0, List.of(), 1.0));
     worker.tell(new ApplyUpdate(RUN, EPOCH + 1, 0, 0.1, 1.0, new int[0][]));
     worker.tell(new SaveShard("another-run", EPOCH, 0, dir.resolve("ckpt").toString()));
     worker.tell(new Restore(RUN, EPOCH - 1, dir.resolve("ckpt").toString(), List.of(), 0));
@@ -80,7 +80,7 @@ class WorkerStrayMessagesTest {
 
     worker.tell(new Ping(7, coordinator.getRef()));
     assertEquals(new Pong(7, workerId), coordinator.expectMessageClass(Pong.class));
-    worker.tell(new RunStep(RUN, EPOCH, 0, List.of(ready.dataAddress())));
+    worker.tell(new RunStep(RUN, EPOCH, 0, List.of(ready.dataAddress()), 1.0));
     Gradients gradients = coordinator.expectMessageClass(Gradients.class, STEP_WITHIN);
     assertEquals(0, gradients.step());
     worker.tell(new Stop(RUN));

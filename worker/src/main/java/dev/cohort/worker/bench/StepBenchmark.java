@@ -9,6 +9,7 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
+import dev.cohort.model.Autocast;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
@@ -24,8 +25,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Median time of full training steps (forward, backward, clipping, AdamW) of a model on random tokens, and the
- * process's resident memory across the run (flat when nothing leaks).
+ * Median time of full training steps (forward, backward, clipping, AdamW) of a model on random tokens, in the
+ * configured train.precision, and the process's resident memory across the run (flat when nothing leaks).
  */
 public final class StepBenchmark {
   /** Resident-memory readings spread evenly over the timed steps (flat when nothing leaks). */
@@ -38,7 +39,7 @@ public final class StepBenchmark {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();
-      Transformer model = new Transformer(config.model(), params, manager);
+      Transformer model = new Transformer(config.model(), params, manager, Autocast.of(config.train()));
       TrainingStep step = new TrainingStep(config.train(), model, params, new AdamW(config.train(), params),
           randomTokens(config), manager);
       double[] stepMs = new double[steps];
@@ -48,6 +49,7 @@ public final class StepBenchmark {
       double[] cpuMs = new double[steps];
       double loss = Double.NaN;
       DeviceMemory deviceMemory = null; // the most in use after any timed step, on a GPU
+      int skipped = 0; // fp16-mixed's overflow steps (no optimizer update) would flatter the median: count them
       for (int i = 0; i < warmup; i++) step.run(i);
       double rssAfterWarmup = ProcessMemory.residentMib();
       double rssMax = rssAfterWarmup;
@@ -64,6 +66,7 @@ public final class StepBenchmark {
         optimizer[i] = r.optimizerMs();
         loss = r.loss();
         deviceMemory = DeviceMemory.peak(deviceMemory, manager.getDevice());
+        if (r.skipped()) skipped++;
         double rss = ProcessMemory.residentMib();
         rssMax = Math.max(rssMax, rss);
         if ((i + 1) % sampleEvery == 0) rssSamples.add(rss);
@@ -77,6 +80,7 @@ public final class StepBenchmark {
         out.put("device_memory_used_bytes_max", deviceMemory.usedBytes());
         out.put("device_memory_total_bytes", deviceMemory.totalBytes());
       }
+      out.put("skipped_steps", skipped);
       out.set("rss_mib_samples", out.arrayNode().addAll(rssSamples.stream()
           .map(v -> out.numberNode(Math.round(v * 10) / 10.0)).toList()));
       return out;

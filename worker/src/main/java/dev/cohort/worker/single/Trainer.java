@@ -9,6 +9,7 @@ import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.metrics.ModelFlops;
 import dev.cohort.metrics.ObjectiveFigures;
+import dev.cohort.model.Autocast;
 import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
@@ -60,12 +61,12 @@ public final class Trainer implements AutoCloseable {
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
     this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
     params.requireGradients();
-    this.model = new Transformer(config.model(), params, manager);
+    this.model = new Transformer(config.model(), params, manager, Autocast.of(train));
     this.optimizer = new AdamW(train, params);
     this.objective = Objectives.of(config, scratch -> model, manager);
     this.trainingStep = new TrainingStep(train, model, params, optimizer, objective, manager);
     this.checkpoints = new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep());
-    this.firstStep = resume ? checkpoints.restoreLatest(params, optimizer, manager) : 0;
+    this.firstStep = resume ? checkpoints.restoreLatest(params, optimizer, trainingStep, train, manager) : 0;
     log.info("model: {} parameters; run directory {}; starting at step {}", params.count(), run.root(), firstStep);
   }
 
@@ -104,7 +105,7 @@ public final class Trainer implements AutoCloseable {
         listener.onStep(last, train.steps());
         int every = config.checkpoint().every();
         if ((every > 0 && (step + 1) % every == 0) || final_) {
-          checkpoints.save(step + 1, params, optimizer, config);
+          checkpoints.save(step + 1, params, optimizer, trainingStep.scaler(), config);
         }
       }
     }

@@ -13,6 +13,7 @@ import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.device.OutOfDeviceMemory;
 import dev.cohort.device.OutOfDeviceMemory.Phase;
+import dev.cohort.model.Autocast;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.HostArrays;
@@ -98,7 +99,7 @@ public final class StageEngine implements AutoCloseable {
     params.requireGradients();
     this.model = new Transformer(model, params, manager,
         new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
-        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout));
+        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout), Autocast.of(config.train()));
     this.optimizer = new AdamW(config.train(), params);
     this.objective = stage.hasEmbedding() || last
         ? Objectives.of(config, last ? scratch -> wholeModel(config, scratch) : null, manager) : null;
@@ -114,28 +115,33 @@ public final class StageEngine implements AutoCloseable {
    */
   private static Transformer wholeModel(CohortConfig config, NDManager scratch) {
     return new Transformer(config.model(),
-        InitFrom.startingWeights(config, ModelLayout.of(config.model()), scratch, DataType.FLOAT32), scratch);
+        InitFrom.startingWeights(config, ModelLayout.of(config.model()), scratch, DataType.FLOAT32), scratch,
+        Autocast.of(config.train()));
   }
 
   private ExpertParallel expertParallel(int layer, Duration timeout) {
     List<SwiGlu> owned = new ArrayList<>();
-    for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert));
+    for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert, Autocast.of(config.train())));
     ExpertParallel experts = new ExpertParallel(layer, placement.epGroupOf(role.stage(), role.replica()),
         role.epRank(), role.experts().size(), new LocalExperts(owned), exchange, timeout, cursor);
     expertParallel.add(experts);
     return experts;
   }
 
-  /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
-  public StepReport runStep(long step) {
+  /**
+   * Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions.
+   *
+   * @param lossScale the coordinator's loss scale: every micro-batch's loss is multiplied by it before backward
+   */
+  public StepReport runStep(long step, double lossScale) {
     try {
-      return runPhases(step);
+      return runPhases(step, lossScale);
     } catch (RuntimeException e) {
       throw outOfMemory(e);
     }
   }
 
-  private StepReport runPhases(long step) {
+  private StepReport runPhases(long step, double lossScale) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
     double[] routerBiases = BiasBalancing.flat(params); // as routed with, before this step's update
@@ -143,7 +149,7 @@ public final class StageEngine implements AutoCloseable {
     try (NDScope scope = new NDScope()) {
       for (Action action : schedule) {
         if (action.kind() == Action.Kind.FORWARD) {
-          states[action.microBatch()] = forward(step, action.microBatch(), meter);
+          states[action.microBatch()] = forward(step, action.microBatch(), lossScale, meter);
         } else {
           backward(step, action.microBatch(), states[action.microBatch()], meter);
         }
@@ -220,7 +226,7 @@ public final class StageEngine implements AutoCloseable {
     return ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
   }
 
-  private MicroBatchState forward(long step, int local, StepMeter meter) {
+  private MicroBatchState forward(long step, int local, double lossScale, StepMeter meter) {
     phase = Phase.FORWARD;
     int micro = microBatches.get(local);
     boolean last = role.stage() == placement.lastStage();
@@ -241,7 +247,8 @@ public final class StageEngine implements AutoCloseable {
     } else {
       output = hidden.hidden();
     }
-    if (loss != null) loss = loss.div(Ops.scalar(loss, config.train().gradAccumSteps()));
+    // As the single worker: the mean over the global batch, times the loss scale (exact for a power of two).
+    if (loss != null) loss = loss.div(Ops.scalar(loss, config.train().gradAccumSteps() / lossScale));
     Autograd.record(false);
     long exchanged = cursor.exchangeNanos - exchangedBefore;
     meter.forwardNs += System.nanoTime() - start - exchanged;

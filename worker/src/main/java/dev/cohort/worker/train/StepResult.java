@@ -12,6 +12,7 @@ import dev.cohort.run.MetricsLog;
  * @param gradNorm global gradient norm before clipping
  * @param lr learning rate applied
  * @param skipped the gradient was not finite, so the optimizer left the weights unchanged
+ * @param lossScale what the loss was multiplied by before backward (1 in fp32)
  * @param expertTokens per MoE layer, slots routed to each expert over the whole step
  * @param droppedTokens per MoE layer, slots dropped for capacity over the whole step
  * @param routerEntropy per MoE layer, the router's mean entropy per token (nats), averaged over the micro-batches
@@ -26,6 +27,7 @@ public record StepResult(
     double gradNorm,
     double lr,
     boolean skipped,
+    double lossScale,
     int[][] expertTokens,
     int[] droppedTokens,
     double[] routerEntropy,
@@ -37,8 +39,8 @@ public record StepResult(
 
   /** This step's metrics.jsonl line: the fields every run writes, plus its forward/backward/optimizer split. */
   public ObjectNode metricsLine(double stepMs, double tokensPerSecond) {
-    ObjectNode line = MetricsLog.line(step, loss, auxLoss, zLoss, lr, gradNorm, skipped, tokensPerSecond, stepMs,
-        expertTokens, droppedTokens, routerEntropy);
+    ObjectNode line = MetricsLog.line(step, loss, auxLoss, zLoss, lr, gradNorm, skipped, lossScale, tokensPerSecond,
+        stepMs, expertTokens, droppedTokens, routerEntropy);
     line.put("forward_ms", forwardMs);
     line.put("backward_ms", backwardMs);
     line.put("optimizer_ms", optimizerMs);

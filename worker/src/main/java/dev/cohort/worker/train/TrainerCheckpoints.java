@@ -10,9 +10,11 @@ import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.TrainConfig;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.run.LossScaler;
 import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single worker's checkpoints: model.safetensors (one tensor per global parameter name), optimizer.safetensors
- * (exp_avg.NAME, exp_avg_sq.NAME) and, in the manifest, the {@link TrainingState}.
+ * (exp_avg.NAME, exp_avg_sq.NAME) and, in the manifest, the {@link TrainingState} (with the loss scaler).
  */
 public final class TrainerCheckpoints {
   private static final Logger log = LoggerFactory.getLogger(TrainerCheckpoints.class);
@@ -41,30 +43,35 @@ public final class TrainerCheckpoints {
     }
   }
 
-  public void save(long step, Parameters params, AdamW optimizer, CohortConfig config) {
+  public void save(long step, Parameters params, AdamW optimizer, LossScaler scaler, CohortConfig config) {
     long start = System.nanoTime();
     try (PendingCheckpoint pending = store.begin(step)) {
       Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.state()), Map.of("format", "pt"));
       Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()),
           Map.of("format", "pt"));
       pending.commit(new TrainingState(step, optimizer.steps(), config.run().seed(),
-          step * config.train().globalBatch()).toJson());
+          step * config.train().globalBatch(), scaler.scale(), scaler.cleanSteps()).toJson());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write checkpoint of step " + step, e);
     }
     log.info("checkpoint step {} written in {} ms", step, (System.nanoTime() - start) / 1_000_000);
   }
 
-  /** Loads the newest complete checkpoint into params and optimizer; returns its step (0 when there is none). */
-  public long restoreLatest(Parameters params, AdamW optimizer, NDManager manager) {
+  /**
+   * Loads the newest complete checkpoint into params, optimizer and the step's loss scaler; returns its step (0 when
+   * there is none).
+   */
+  public long restoreLatest(Parameters params, AdamW optimizer, TrainingStep trainingStep, TrainConfig train,
+      NDManager manager) {
     Optional<Checkpoint> latest = latest();
     if (latest.isEmpty()) {
       log.warn("no complete checkpoint in {}: starting from step 0", store.dir());
       return 0;
     }
     Checkpoint checkpoint = latest.get();
-    restore(CheckpointTensors.of(checkpoint), params, optimizer,
-        TrainingState.of(checkpoint).optimizerSteps(), manager);
+    TrainingState state = TrainingState.of(checkpoint);
+    restore(CheckpointTensors.of(checkpoint), params, optimizer, state.optimizerSteps(), manager);
+    trainingStep.restore(LossScaler.resumed(state, train));
     log.info("resumed from checkpoint step {}", checkpoint.step());
     return checkpoint.step();
   }

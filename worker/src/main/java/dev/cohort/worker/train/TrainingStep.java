@@ -17,7 +17,7 @@ import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
-import dev.cohort.run.GradClipping;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One optimizer step of a worker holding the whole model: forward and backward over the step's micro-batches with
  * gradients accumulating, global-norm clipping, then AdamW. Each micro-batch runs in its own NDScope so native memory
- * returns to the same level after every step.
+ * returns to the same level after every step. The loss is multiplied by the loss scale before backward (1 in fp32);
+ * a step whose gradients are not finite is skipped.
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
@@ -40,6 +41,7 @@ public final class TrainingStep {
   private final LrSchedule schedule;
   private final NDManager manager;
   private Phase phase = Phase.FORWARD; // where an out-of-memory error struck
+  private LossScaler scaler;
 
   public TrainingStep(TrainConfig config, Transformer model, Parameters params, AdamW optimizer, BatchSource batches,
       NDManager manager) {
@@ -55,6 +57,16 @@ public final class TrainingStep {
     this.objective = objective;
     this.schedule = LrSchedule.of(config);
     this.manager = manager;
+    this.scaler = LossScaler.initial(config);
+  }
+
+  /** The loss scale of the next step, for checkpoints. */
+  public LossScaler scaler() {
+    return scaler;
+  }
+
+  public void restore(LossScaler saved) {
+    this.scaler = saved;
   }
 
   /** One optimizer step; the engine running out of memory ends in a DeviceError naming the phase. */
@@ -81,8 +93,9 @@ public final class TrainingStep {
         Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());
         long forwardEnd = System.nanoTime();
         phase = Phase.BACKWARD;
-        // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
-        Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro)));
+        // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch;
+        // by micro / scale rather than by micro and then times scale: exact for a power-of-two scale, one op.
+        Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro / scaler.scale())));
         Autograd.record(false);
         totals.add(loss, scored.figures(), tokens.size(), forwardEnd - start, System.nanoTime() - forwardEnd);
       } finally {
@@ -91,18 +104,20 @@ public final class TrainingStep {
     }
     phase = Phase.OPTIMIZER;
     long optimizerStart = System.nanoTime();
-    double gradNorm = globalGradNorm();
     double lr = schedule.at(step);
     // A non-finite gradient would turn every weight into NaN: skip the update, as Megatron and fp16 loss
     // scalers do, and let the caller report it.
-    boolean skipped = !Double.isFinite(gradNorm);
-    if (skipped) {
-      log.warn("step {}: gradient norm is {}; update skipped", step, gradNorm);
+    LossScaler.Decision decision = scaler.decide(globalGradNorm(), config);
+    if (decision.skipped()) {
+      log.warn("step {}: gradient norm is {} at loss scale {}; update skipped", step, decision.gradNorm(),
+          decision.lossScale());
     } else {
-      optimizer.step(lr, GradClipping.scale(config, gradNorm));
+      optimizer.step(lr, decision.gradScale());
       BiasBalancing.update(params, model.config(), totals.load.tokens());
     }
-    return totals.result(step, gradNorm, lr, skipped, (System.nanoTime() - optimizerStart) / 1e6);
+    scaler = decision.next();
+    return totals.result(step, decision, lr,
+        (System.nanoTime() - optimizerStart) / 1e6);
   }
 
   /**
@@ -144,10 +159,11 @@ public final class TrainingStep {
       load.add(l.moe());
     }
 
-    StepResult result(long step, double gradNorm, double lr, boolean skipped, double optimizerMs) {
+    StepResult result(long step, LossScaler.Decision decision, double lr, double optimizerMs) {
       double[] entropy = load.entropySums().clone();
       for (int layer = 0; layer < entropy.length; layer++) entropy[layer] /= micro;
-      return new StepResult(step, loss, aux, z, gradNorm, lr, skipped, load.tokens(), load.dropped(), entropy,
+      return new StepResult(step, loss, aux, z, decision.gradNorm(), lr, decision.skipped(), decision.lossScale(),
+          load.tokens(), load.dropped(), entropy,
           tokens, figures, forwardNs / 1e6, backwardNs / 1e6, optimizerMs);
     }
   }

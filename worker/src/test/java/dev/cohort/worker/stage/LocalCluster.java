@@ -9,7 +9,7 @@ import dev.cohort.placement.PlacementPlanner;
 import dev.cohort.placement.WorkerId;
 import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
-import dev.cohort.run.GradClipping;
+import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.LocalExchange;
@@ -23,7 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Workers as threads of one JVM, each with its own engine thread, talking over LocalExchange: the coordinator's
@@ -38,6 +38,7 @@ final class LocalCluster implements AutoCloseable {
   private final List<StageEngine> engines = new ArrayList<>();
   private final int moeLayers;
   private final AtomicLong allToAllBytes = new AtomicLong();
+  private LossScaler scaler;
 
   LocalCluster(CohortConfig config) throws Exception {
     this.config = config;
@@ -55,19 +56,41 @@ final class LocalCluster implements AutoCloseable {
     }
     for (Future<StageEngine> engine : built) engines.add(engine.get());
     this.moeLayers = config.model().moeLayerCount();
+    this.scaler = LossScaler.initial(config.train());
   }
+
+  /** What a step measured: the global summary, the decision taken from it and every worker's own report. */
+  record Step(StepSummary summary, LossScaler.Decision update, List<StepReport> reports) {}
 
   /** One step as the coordinator drives it: every worker's forward/backward, then one update with the global norm. */
   StepSummary step(long step) throws Exception {
-    List<StepReport> reports = onEveryWorker(engine -> engine.runStep(step));
+    return step(step, -1).summary();
+  }
+
+  /**
+   * @param overflowing the index of a worker whose loss is scaled by infinity, so its gradients hold infs as a float16
+   *     overflow would leave them; -1 for none
+   */
+  Step step(long step, int overflowing) throws Exception {
+    double lossScale = scaler.scale();
+    List<StepReport> reports = onEveryWorker((i, engine) ->
+        engine.runStep(step, i == overflowing ? Double.POSITIVE_INFINITY : lossScale));
     StepSummary summary = StepSummary.of(reports, config.train().gradAccumSteps(), moeLayers);
-    double scale = GradClipping.scale(config.train(), summary.gradNorm());
+    LossScaler.Decision update = scaler.decide(summary.gradNorm(), config.train());
+    scaler = update.next();
     double lr = LrSchedule.of(config.train()).at(step);
-    onEveryWorker(engine -> {
-      engine.applyUpdate(lr, scale, summary.expertTokens());
-      return null;
-    });
-    return summary;
+    if (!update.skipped()) {
+      onEveryWorker((i, engine) -> {
+        engine.applyUpdate(lr, update.gradScale(), summary.expertTokens());
+        return null;
+      });
+    }
+    return new Step(summary, update, reports);
+  }
+
+  /** Every worker's parameters and AdamW moments (the ones it owns), taken between steps. */
+  List<Shard> snapshots() throws Exception {
+    return onEveryWorker((i, engine) -> engine.snapshot());
   }
 
   /**
@@ -77,7 +100,7 @@ final class LocalCluster implements AutoCloseable {
   Saved saveShards(Path dir) throws Exception {
     List<String> files = new ArrayList<>();
     long optimizerSteps = 0;
-    for (Shard shard : onEveryWorker(StageEngine::snapshot)) {
+    for (Shard shard : snapshots()) {
       optimizerSteps = shard.optimizerSteps();
       if (shard.isEmpty()) continue;
       for (String kind : List.of("model", "optimizer")) {
@@ -93,7 +116,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** Every worker loads its slice from {@code saved}, whatever layout wrote it. */
   void restore(Saved saved) throws Exception {
-    onEveryWorker(engine -> {
+    onEveryWorker((i, engine) -> {
       Autograd.record(false); // a fresh thread records by default, as the worker's engine thread does not
       engine.restore(CheckpointTensors.of(saved.dir(), saved.files()), saved.optimizerSteps());
       return null;
@@ -105,11 +128,12 @@ final class LocalCluster implements AutoCloseable {
     return allToAllBytes.get();
   }
 
-  private <T> List<T> onEveryWorker(Function<StageEngine, T> work) throws Exception {
+  private <T> List<T> onEveryWorker(BiFunction<Integer, StageEngine, T> work) throws Exception {
     List<Future<T>> futures = new ArrayList<>();
     for (int i = 0; i < engines.size(); i++) {
       StageEngine engine = engines.get(i);
-      futures.add(threads.get(i).submit(() -> work.apply(engine)));
+      int index = i;
+      futures.add(threads.get(i).submit(() -> work.apply(index, engine)));
     }
     List<T> results = new ArrayList<>();
     for (Future<T> f : futures) results.add(f.get());
@@ -118,7 +142,7 @@ final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    onEveryWorker(engine -> {
+    onEveryWorker((i, engine) -> {
       engine.close();
       return null;
     });
