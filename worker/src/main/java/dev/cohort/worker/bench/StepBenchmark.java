@@ -72,7 +72,8 @@ public final class StepBenchmark {
     }
   }
 
-  private static BatchSource randomTokens(CohortConfig config) {
+  /** Uniform random tokens of the configured batch shape, the same for every run of (step, micro-batch). */
+  static BatchSource randomTokens(CohortConfig config) {
     int batch = config.train().microBatchSize();
     int seq = config.data().seqLen();
     int vocab = config.model().vocabSize();
