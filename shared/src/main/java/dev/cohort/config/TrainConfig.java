@@ -20,6 +20,9 @@ package dev.cohort.config;
  * @param dtype "float32" (training) or "float64" (gradient checks)
  * @param device DJL device name: "cpu", "gpu0", ...
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
+ * @param recompute activation recomputation: "none" keeps every activation of a micro-batch until its backward;
+ *     "layers" keeps only each decoder layer's input (and its MoE routing) and runs the layer again, recording, at
+ *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md)
  */
 public record TrainConfig(
     int steps,
@@ -37,7 +40,15 @@ public record TrainConfig(
     int evalBatches,
     String dtype,
     String device,
-    int threads) {
+    int threads,
+    String recompute) {
+  /** {@link #recompute} values. */
+  public static final String RECOMPUTE_NONE = "none";
+  public static final String RECOMPUTE_LAYERS = "layers";
+
+  public boolean recomputeLayers() {
+    return recompute.equals(RECOMPUTE_LAYERS);
+  }
 
   public int globalBatch() {
     return microBatchSize * gradAccumSteps;
@@ -59,5 +70,7 @@ public record TrainConfig(
     Check.that(dtype.equals("float32") || dtype.equals("float64"), path + ".dtype",
         "must be float32 or float64, got '" + dtype + "'");
     Check.nonNegative(path + ".threads", threads);
+    Check.that(recompute.equals(RECOMPUTE_NONE) || recompute.equals(RECOMPUTE_LAYERS), path + ".recompute",
+        "must be " + RECOMPUTE_NONE + " or " + RECOMPUTE_LAYERS + ", got '" + recompute + "'");
   }
 }

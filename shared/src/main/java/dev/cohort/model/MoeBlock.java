@@ -44,11 +44,16 @@ public final class MoeBlock {
 
   /** x: (N, d) -> (N, d) plus the router's losses and counts. */
   public MoeOutput forward(NDArray x) {
+    return forward(x, null);
+  }
+
+  /** @param chosen the experts an earlier forward over this x chose ({@link MoeOutput#experts()}), or null */
+  public MoeOutput forward(NDArray x, long[] chosen) {
     NDManager manager = x.getManager();
     int n = Math.toIntExact(x.getShape().get(0));
     long d = x.getShape().get(1);
     int k = config.topK();
-    Routing routing = router.route(x);
+    Routing routing = router.route(x, chosen);
     DispatchPlan plan = DispatchPlan.of(routing.experts(), n, k, config.numExperts(),
         DispatchPlan.capacity(config.capacityFactor(), n, k, config.numExperts()));
 
@@ -65,7 +70,7 @@ public final class MoeBlock {
         .reshape(n, k, d).sum(new int[] {1}); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routedPerExpert(), n), zLoss(routing.logits()),
-        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()));
+        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts());
   }
 
   /** Mean over tokens of -sum_e p_e log p_e, for metrics: detached from the graph, one number to the host. */

@@ -2,6 +2,7 @@ package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.MoeConfig;
 
 /** The linear top-k router of Mixtral: softmax over experts, keep the k largest, optionally renormalise them. */
@@ -18,12 +19,30 @@ public final class Router {
 
   /** x: (N, d) -> routing of N tokens to k of E experts. */
   public Routing route(NDArray x) {
+    return route(x, null);
+  }
+
+  /**
+   * The routing of an earlier forward over the same x, replayed (activation recomputation): the same choices, not a
+   * second top-k, and the weights recomputed through the graph as the gathered probabilities of those choices.
+   *
+   * @param chosen null to choose afresh, else an earlier {@link Routing#experts()} for this x
+   */
+  public Routing route(NDArray x, long[] chosen) {
     NDArray logits = Ops.linear(x, gate); // (N, E)
     NDArray probs = logits.softmax(-1); // (N, E)
-    NDList top = probs.topK(topK, -1); // values (N, k), indices (N, k)
-    NDArray weights = top.get(0);
+    NDArray weights; // (N, k)
+    long[] experts;
+    if (chosen == null) {
+      NDList top = probs.topK(topK, -1); // values (N, k), indices (N, k)
+      weights = top.get(0);
+      // The host needs the choices to plan the dispatch (sort by expert, apply capacity): one small copy per layer.
+      experts = top.get(1).toLongArray();
+    } else {
+      experts = chosen;
+      weights = probs.gather(x.getManager().create(chosen, new Shape(chosen.length / topK, topK)), 1);
+    }
     if (normalize) weights = weights.div(weights.sum(new int[] {-1}, true));
-    // The host needs the choices to plan the dispatch (sort by expert, apply capacity): one small copy per layer.
-    return new Routing(logits, probs, weights, top.get(1).toLongArray());
+    return new Routing(logits, probs, weights, experts);
   }
 }

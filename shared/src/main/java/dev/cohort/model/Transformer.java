@@ -116,6 +116,15 @@ public final class Transformer {
     return new Hidden(x, moe);
   }
 
+  /**
+   * x: (B, T, d) -> (B, T, d) through this slice's decoder layers without a graph, each to be run again at backward
+   * (train.recompute = layers): {@link RecomputedLayers#hidden()} is the output, {@link RecomputedLayers#backward}
+   * the backward.
+   */
+  public RecomputedLayers recomputedLayers(NDArray x) {
+    return RecomputedLayers.forward(layers, config.moe(), x);
+  }
+
   /** x: (B, T, d) -> logits (B, T, V) */
   public NDArray logits(NDArray x) {
     return Ops.linear(finalNorm.forward(x), head);
