@@ -102,6 +102,9 @@ public record CohortConfig(
     Check.that(train.gradAccumSteps() % parallel.dp() == 0, ROOT + ".train.grad-accum-steps",
         "must be a multiple of parallel.dp=" + parallel.dp() + " (each replica runs an equal share of the "
             + "micro-batches), got " + train.gradAccumSteps());
+    // A recomputed MoE layer would send its tokens to the experts' owners a second time: not built yet.
+    Check.that(!train.recomputeLayers() || parallel.ep() == 1, ROOT + ".train.recompute",
+        "= " + TrainConfig.RECOMPUTE_LAYERS + " is not supported with parallel.ep=" + parallel.ep() + " yet (use 1)");
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

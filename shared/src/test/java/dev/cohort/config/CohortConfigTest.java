@@ -48,6 +48,15 @@ class CohortConfigTest {
     assertMessage("parallel.ep = 2", "cohort.parallel.ep': must divide dp=1");
     assertMessage("data.seq-len = 4096", "cohort.data.seq-len': must be <= model.max-seq-len=1024");
     assertMessage("train.dtype = bfloat16", "must be float32 or float64");
+    assertMessage("train.recompute = all", "cohort.train.recompute': must be none or layers, got 'all'");
+  }
+
+  @Test
+  void recomputingLayersUnderExpertParallelismIsRefusedNamingTheSettings() {
+    ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(
+        "train.recompute = layers", "parallel.dp = 2", "parallel.ep = 2", "train.grad-accum-steps = 2")));
+    assertTrue(error.getMessage().contains("cohort.train.recompute") && error.getMessage().contains("parallel.ep=2"),
+        error.getMessage());
   }
 
   private static void assertMessage(String override, String expected) {

@@ -36,7 +36,15 @@ public final class MemoryBenchmark {
       AdamW optimizer = new AdamW(config.train(), params);
       TrainingStep step = new TrainingStep(config.train(), model, params, optimizer,
           StepBenchmark.randomTokens(config), manager);
-      for (int i = 0; i < steps; i++) step.run(i);
+      double[] stepMs = new double[steps];
+      double[] cpuMs = new double[steps];
+      for (int i = 0; i < steps; i++) {
+        long cpuStart = StepBenchmark.processCpuNanos();
+        long start = System.nanoTime();
+        step.run(i);
+        stepMs[i] = (System.nanoTime() - start) / 1e6;
+        cpuMs[i] = (StepBenchmark.processCpuNanos() - cpuStart) / 1e6;
+      }
       double peakMib = ProcessMemory.peakResidentMib();
       long count = params.count();
       long weightBytes = bytes(params.arrays());
@@ -46,7 +54,11 @@ public final class MemoryBenchmark {
       out.put("micro_batch", config.train().microBatchSize());
       out.put("seq_len", config.data().seqLen());
       out.put("grad_accum_steps", config.train().gradAccumSteps());
+      out.put("recompute", config.train().recompute());
       out.put("steps", steps);
+      // Medians over every step, the first included: a cost comparison between runs of one command, not a speed.
+      out.put("step_ms", StepBenchmark.median(stepMs));
+      out.put("step_cpu_ms", StepBenchmark.median(cpuMs));
       out.put("peak_rss_mib", peakMib);
       out.put("baseline_rss_mib", baselineMib);
       out.put("bytes_per_param", peakMib * MIB / count);

@@ -112,7 +112,7 @@ public final class StepBenchmark {
   }
 
   /** CPU time of the whole process (every thread), as Python's time.process_time() in the peer. */
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 

@@ -17,6 +17,7 @@ import dev.cohort.model.LocalExperts;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.SwiGlu;
+import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
@@ -193,7 +194,9 @@ public final class StageEngine implements AutoCloseable {
     long start = System.nanoTime();
     long exchangedBefore = cursor.exchangeNanos;
     Autograd.record(true);
-    Transformer.Hidden hidden = model.layers(input == null ? model.embed(tokens) : input, null);
+    NDArray layerInput = input == null ? model.embed(tokens) : input; // (B, T, d)
+    RecomputedLayers recomputed = config.train().recomputeLayers() ? model.recomputedLayers(layerInput) : null;
+    Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(layerInput, null);
     NDArray loss = routerLoss(hidden.moe(), meter);
     NDArray output = null;
     if (last) {
@@ -209,7 +212,7 @@ public final class StageEngine implements AutoCloseable {
     meter.forwardNs += System.nanoTime() - start - exchanged;
     meter.commNs += exchanged;
     if (output != null) send(step, ACTIVATION, micro, role.stage() + 1, output, meter);
-    return new MicroBatchState(input, output, loss);
+    return new MicroBatchState(input, output, loss, layerInput, recomputed);
   }
 
   private void backward(long step, int local, MicroBatchState state, StepMeter meter) {
@@ -233,10 +236,16 @@ public final class StageEngine implements AutoCloseable {
       Autograd.backward(surrogate, keepGraph);
     }
     for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    NDArray inputGradient = state.input() == null ? null : state.input().getGradient();
+    if (state.recomputed() != null) {
+      // The backward above stopped at the layers' output: now through the layers, run again, to their input.
+      inputGradient = state.recomputed().backward(config.train().gradAccumSteps());
+      if (state.input() == null) Autograd.backward(state.layerInput(), inputGradient);
+    }
     long exchanged = cursor.exchangeNanos - exchangedBefore;
     meter.backwardNs += System.nanoTime() - start - exchanged;
     meter.commNs += exchanged;
-    if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, state.input().getGradient(), meter);
+    if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, inputGradient, meter);
   }
 
   /** This stage's weighted router losses (as in Loss.of), or null when it has no MoE layer. */
