@@ -1,6 +1,7 @@
 package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import dev.cohort.config.MoeConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.List;
  * the experts its router chose (a host long[N * k]); {@link #backward} runs each layer again, recording, from that
  * input with that routing (no second top-k), top layer first, and back-propagates the gradient arriving at the
  * layer's output together with the layer's own router losses, exactly the share of dLoss a recorded forward gives it.
+ * Each layer's intermediates are freed as soon as the layer is done, in the forward and again in the backward: what
+ * stays between them is the inputs, the routings and the output.
  */
 public final class RecomputedLayers {
   private final List<DecoderLayer> layers;
@@ -38,7 +41,14 @@ public final class RecomputedLayers {
     try {
       for (DecoderLayer layer : layers) {
         inputs.add(x);
-        DecoderLayer.Output out = layer.forward(x, null);
+        DecoderLayer.Output out;
+        // DJL frees a tensor when its scope closes, graph or no graph: the layer's intermediates go here, and only
+        // its output and its router's loss values (for the loss's value and metrics) leave it.
+        try (NDScope scope = new NDScope()) {
+          out = layer.forward(x, null);
+          outliveScope(out);
+        }
+        joinCallersScope(out);
         routings.add(out.moe().map(MoeOutput::experts).orElse(null));
         out.moe().ifPresent(moe::add);
         x = out.hidden(); // (B, T, d)
@@ -68,18 +78,41 @@ public final class RecomputedLayers {
   public NDArray backward(int lossDivisor) {
     NDArray gradient = hidden.hidden().getGradient(); // (B, T, d)
     for (int i = layers.size() - 1; i >= 0; i--) {
-      NDArray input = inputs.get(i).stopGradient(); // shares the kept input's storage, a leaf of this layer alone
-      input.setRequiresGradient(true);
-      Autograd.record(true);
-      DecoderLayer.Output out = layers.get(i).forward(input, null, routings.get(i));
-      // d/d(params) of <output, dL/d(output)> is this layer's share of dL through its output.
-      NDArray surrogate = out.hidden().mul(gradient).sum();
-      if (out.moe().isPresent()) surrogate = surrogate.add(routerLosses(out.moe().get(), lossDivisor));
-      Autograd.record(false);
-      Autograd.backward(surrogate);
-      gradient = input.getGradient();
+      NDArray inputGradient;
+      try (NDScope scope = new NDScope()) { // the recomputed graph lives for this layer's backward only
+        NDArray input = inputs.get(i).stopGradient(); // shares the kept input's storage, a leaf of this layer alone
+        input.setRequiresGradient(true);
+        Autograd.record(true);
+        DecoderLayer.Output out = layers.get(i).forward(input, null, routings.get(i));
+        // d/d(params) of <output, dL/d(output)> is this layer's share of dL through its output.
+        NDArray surrogate = out.hidden().mul(gradient).sum();
+        if (out.moe().isPresent()) surrogate = surrogate.add(routerLosses(out.moe().get(), lossDivisor));
+        Autograd.record(false);
+        Autograd.backward(surrogate);
+        inputGradient = input.getGradient();
+        NDScope.unregister(inputGradient);
+      }
+      NDScope.register(inputGradient);
+      gradient.close();
+      if (i > 0) inputs.get(i).close(); // the output of layer i - 1, kept by us; layer 0's input is the caller's
+      gradient = inputGradient;
     }
     return gradient;
+  }
+
+  /** Takes a layer's output and router loss values out of the layer's own scope, ... */
+  private static void outliveScope(DecoderLayer.Output out) {
+    NDScope.unregister(out.hidden());
+    out.moe().ifPresent(moe -> NDScope.unregister(moe.balanceLoss(), moe.zLoss()));
+  }
+
+  /** ... and into the caller's (the micro-batch's), which frees them with the rest. */
+  private static void joinCallersScope(DecoderLayer.Output out) {
+    NDScope.register(out.hidden());
+    out.moe().ifPresent(moe -> {
+      NDScope.register(moe.balanceLoss());
+      NDScope.register(moe.zLoss());
+    });
   }
 
   /** One layer's weighted router losses over the divisor, the terms Loss.of adds for it. */
