@@ -2,18 +2,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.cohort.checkpoint.DType;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.hf.HfExport;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class ExportCases {
           }
         }
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
-        params.asMap().forEach((name, array) -> tensors.put(name, HostTensor.of(array)));
+        params.asMap().forEach((name, array) -> tensors.put(name, HostArrays.toHost(array)));
         Path dir = out.resolve(c.getKey());
         HfExport.write(model, tensors, "gpt2", new HfExport.Options(DType.F32, false), dir);
         long[] ids = new long[BATCH * SEQ];

@@ -7,7 +7,9 @@
 #   deploy/local/launch.sh -n 2 -- --config conf/model/tiny.conf --set train.steps=50 --set run.name=local2
 #
 # Options: -n WORKERS (default 2), -p COORDINATOR_PORT (default 25520). Everything after -- goes to
-# `cohort train`. COHORT names the launcher to run (default: ./cohort of this checkout).
+# `cohort train`. COHORT names the launcher to run (default: ./cohort of this checkout). On a GPU host, export
+# CUDA_VISIBLE_DEVICES=0,1,... and pass --set train.device=gpu: worker i sees only the (i mod count)-th of them,
+# as `cohort train --workers N` gives its workers.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,7 +46,9 @@ standby=$!
 pids+=("$coordinator" "$standby")
 
 # The workers watch this script, not the coordinator: they must outlive a lost coordinator.
+IFS=, read -r -a gpus <<< "${CUDA_VISIBLE_DEVICES:-}"
 for ((i = 0; i < workers; i++)); do
+  if (( ${#gpus[@]} > 0 )); then export CUDA_VISIBLE_DEVICES="${gpus[i % ${#gpus[@]}]}"; fi
   "$cohort" worker --join "127.0.0.1:$port" --host 127.0.0.1 --port 0 --parent-pid "$$" \
     --metrics-host 127.0.0.1 --metrics-port 0 --metrics-targets "$targets" &
   pids+=("$!")

@@ -3,7 +3,7 @@ package dev.cohort.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.data.PreparedCorpus;
-import dev.cohort.worker.train.Corpora;
+import dev.cohort.run.Corpora;
 import dev.cohort.worker.train.Evaluation;
 import dev.cohort.worker.train.TrainedModel;
 import java.util.concurrent.Callable;

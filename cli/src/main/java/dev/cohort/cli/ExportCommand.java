@@ -2,10 +2,10 @@ package dev.cohort.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.checkpoint.DType;
 import dev.cohort.config.ConfigError;
 import dev.cohort.hf.HfArchitecture;
 import dev.cohort.hf.HfExport;
+import dev.cohort.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.hf.HfImport;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.model.layout.ModelLayout;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       CoordinatorCommand.class,
       WorkerCommand.class,
       StatusCommand.class,
+      DoctorCommand.class,
     })
 public final class Main {
   public static final int EXIT_BAD_INPUT = 2;

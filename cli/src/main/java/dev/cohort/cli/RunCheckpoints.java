@@ -1,21 +1,24 @@
 package dev.cohort.cli;
 
-import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
+import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.device.Devices;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.RunDirectory;
+import dev.cohort.tensor.HostTensor;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.Precision;
-import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +45,7 @@ final class RunCheckpoints {
     CheckpointStore store = new CheckpointStore(run.checkpoints(), config.checkpoint().keep());
     Checkpoint chosen = step == null ? store.latest().orElseThrow(() -> new CheckpointError(run.checkpoints(),
         "no complete checkpoint")) : ofStep(store, step);
-    Map<String, HostTensor> tensors = Safetensors.read(chosen.path(TrainerCheckpoints.MODEL)).tensors();
+    Map<String, HostTensor> tensors = Safetensors.read(chosen.path(TrainingState.MODEL_FILE)).tensors();
     return new Saved(hocon, config, chosen.step(), tensors);
   }
 
@@ -66,13 +69,14 @@ final class RunCheckpoints {
   static CohortConfig create(Path root, Config hocon, Map<String, HostTensor> tensors) {
     CohortConfig config = CohortConfig.fromHocon(hocon);
     RunDirectory run = RunDirectory.create(root, hocon);
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.host()) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           Precision.dtype(config.train()));
       for (String name : params.names()) {
         HostTensor tensor = tensors.get(name);
         if (tensor == null) throw new IllegalStateException("no tensor for parameter " + name);
-        Ops.copyInto(params.get(name), tensor.toNDArray(manager).toType(params.get(name).getDataType(), false));
+        NDArray saved = HostArrays.toArray(tensor, manager);
+        Ops.copyInto(params.get(name), saved.toType(params.get(name).getDataType(), false));
       }
       new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep())
           .save(0, params, new AdamW(config.train(), params), config);

@@ -1,6 +1,7 @@
 package dev.cohort.cli;
 
 import dev.cohort.config.CohortConfig;
+import dev.cohort.metrics.ModelFlops;
 import dev.cohort.worker.bench.StepBenchmark;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,6 +24,10 @@ public final class StepBenchCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads") int threads;
   @Option(names = "--steps", defaultValue = "10", description = "timed steps") int steps;
   @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first") int warmup;
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (train.device)") String device;
+  @Option(names = "--peak-flops", defaultValue = "1.25e11",
+      description = "peak FLOP/s of the device, the denominator of the reported MFU (metrics.peak-flops-per-worker)")
+  double peakFlops;
 
   @Override
   public Integer call() {
@@ -33,8 +38,11 @@ public final class StepBenchCommand implements Callable<Integer> {
         "model.max-seq-len = " + Math.max(seq, 1), "model.moe.num-experts = " + experts,
         "model.moe.top-k = " + topK, "model.moe.expert-ffn-size = " + ffn, "data.seq-len = " + seq,
         "train.micro-batch-size = " + batch, "train.grad-accum-steps = 1", "train.threads = " + threads,
-        "train.warmup-steps = 0"));
+        "train.warmup-steps = 0", "train.device = \"" + device + "\""));
     var report = StepBenchmark.run(config, warmup, steps);
+    double flopsPerToken = ModelFlops.perToken(config.model(), seq);
+    report.put("flops_per_token", flopsPerToken).put("peak_flops", peakFlops)
+        .put("mfu", report.get("tokens_per_s").asDouble() * flopsPerToken / peakFlops);
     report.put("vocab", vocab).put("d", d).put("layers", layers).put("heads", heads).put("kv_heads", kvHeads)
         .put("ffn", ffn).put("experts", experts).put("topk", topK).put("batch", batch).put("seq", seq);
     System.out.println(report);

@@ -9,7 +9,8 @@ import java.util.Set;
 final class UserErrors {
   private static final Set<String> USER_ERRORS = Set.of(
       "dev.cohort.data.DataError", "dev.cohort.checkpoint.CheckpointError",
-      "dev.cohort.placement.PlacementError", "dev.cohort.coordinator.LocalRun$RunFailed", "dev.cohort.hf.HfError");
+      "dev.cohort.placement.PlacementError", "dev.cohort.coordinator.LocalRun$RunFailed", "dev.cohort.hf.HfError",
+      "dev.cohort.device.DeviceError");
 
   private UserErrors() {}
 

@@ -6,7 +6,9 @@ import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.NodeSpec;
 import dev.cohort.config.ClusterConfig;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.config.DeviceName;
 import dev.cohort.config.MetricsConfig;
+import dev.cohort.device.Devices;
 import dev.cohort.metrics.ClusterMetrics;
 import dev.cohort.metrics.MetricsServer;
 import dev.cohort.metrics.RunMetrics;
@@ -55,6 +57,11 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Exit when this process exits (the launcher), so no worker outlives it.")
   Long parentPid;
 
+  @Option(names = Devices.WORKER_OPTION, paramLabel = "DEVICE",
+      description = "cpu, gpu or gpu:N: this worker's device in every run, whatever the run's train.device says "
+          + "(gpu: the GPU this process was given, e.g. by CUDA_VISIBLE_DEVICES).")
+  String device;
+
   @Option(names = RunMetrics.WORKER_HOST, paramLabel = "HOST",
       description = "Address of the metrics endpoint (default: cohort.metrics.host).")
   String metricsHost;
@@ -78,6 +85,7 @@ public final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CohortConfig loaded = config.load();
+    if (device != null) Devices.pin(DeviceName.parse(Devices.WORKER_OPTION, device));
     ClusterConfig cluster = loaded.cluster();
     NodeSpec node = NodeSpec.worker(cluster,
         endpoint(host == null ? cluster.host() : host, port == null ? cluster.workerPort() : port, "--host/--port"),

@@ -49,6 +49,13 @@ class BadInputTest {
   }
 
   @Test
+  void aGpuRunWithoutAReachableGpuFailsAtStartNamingWhatIsMissing() {
+    assertRejected(run("train", "--set", "train.device = \"gpu:0\"", "--set", "run.dir = \"" + dir + "\""),
+        "train.device = gpu:0 but the PyTorch engine");
+    assertTrue(Files.notExists(dir.resolve("default")), "no run directory is left behind");
+  }
+
+  @Test
   void aGenreTaskWithOneGenreIsRefused() {
     assertRejected(run("task", "--out", dir.toString(), "--genres", "a=news"), "at least two genres");
   }

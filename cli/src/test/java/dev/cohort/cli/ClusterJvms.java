@@ -7,7 +7,7 @@ import dev.cohort.cluster.HostPort;
 import dev.cohort.cluster.LocalWorkers;
 import dev.cohort.cluster.WorkerLaunch;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

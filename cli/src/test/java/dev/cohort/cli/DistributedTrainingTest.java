@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -11,17 +11,18 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.checkpoint.CheckpointError;
-import dev.cohort.checkpoint.DType;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.hf.HfExport;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.RunDirectory;
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import dev.cohort.worker.train.AdamW;
-import dev.cohort.worker.train.RunDirectory;
 import dev.cohort.worker.train.TrainedModel;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
@@ -74,6 +75,17 @@ class ModelCommandsTest {
   }
 
   @Test
+  void aGpuRunsCheckpointsAreImportedAndExportedWithoutAGpu() throws IOException {
+    Path hf = writeDenseHfDirectory();
+    Path gpuRun = dir.resolve("gpu-run");
+    run("import", "--input", hf.toString(), "--output", gpuRun.toString(), "--set", "train.device = \"gpu:0\"");
+    Path exported = dir.resolve("hf-from-gpu-run");
+    run("export", "--run", gpuRun.toString(), "--output", exported.toString());
+    assertEquals(Safetensors.read(hf.resolve(HfExport.WEIGHTS)).tensors(),
+        Safetensors.read(exported.resolve(HfExport.WEIGHTS)).tensors(), "weights bitwise equal");
+  }
+
+  @Test
   void theNewestCheckpointIsReadUnlessAStepIsNamed() throws IOException {
     Path dense = dir.resolve("dense");
     run("import", "--input", writeDenseHfDirectory().toString(), "--output", dense.toString());
@@ -110,7 +122,7 @@ class ModelCommandsTest {
       Autograd.record(false);
       Parameters params = Parameters.initialize(ModelLayout.of(model), 21, manager, DataType.FLOAT32);
       Map<String, HostTensor> tensors = new LinkedHashMap<>();
-      params.asMap().forEach((name, array) -> tensors.put(name, HostTensor.of(array)));
+      params.asMap().forEach((name, array) -> tensors.put(name, HostArrays.toHost(array)));
       HfExport.write(model, tensors, "gpt2", new HfExport.Options(DType.F32, false), hf);
     }
     return hf;

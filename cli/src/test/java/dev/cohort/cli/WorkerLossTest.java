@@ -12,7 +12,7 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
 import dev.cohort.coordinator.RunSpec;
 import dev.cohort.metrics.ClusterMetrics;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

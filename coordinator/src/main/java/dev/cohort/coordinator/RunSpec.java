@@ -6,7 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ParallelConfig;
 import dev.cohort.placement.Placement;
-import dev.cohort.worker.train.RunDirectory;
+import dev.cohort.run.RunDirectory;
 
 /**
  * A distributed run for the coordinator to drive: its config (and the rendered HOCON every worker builds from), its

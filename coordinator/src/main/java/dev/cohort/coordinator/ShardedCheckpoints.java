@@ -1,18 +1,17 @@
 package dev.cohort.coordinator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.checkpoint.PendingCheckpoint;
+import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.metrics.CheckpointMetrics;
 import dev.cohort.placement.Placement;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
-import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -38,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ShardedCheckpoints implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardedCheckpoints.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A checkpoint being written: who must still report, what has been reported. */
   private record Saving(PendingCheckpoint pending, Placement placement, Set<String> workers,
@@ -153,12 +151,8 @@ final class ShardedCheckpoints implements AutoCloseable {
 
   /** The manifest state: what the single-worker trainer records, plus the placement that wrote the shards. */
   private ObjectNode state(long step, long optimizerSteps, Placement placement) {
-    ObjectNode state = JSON.createObjectNode();
-    state.put("step", step);
-    state.put(TrainerCheckpoints.OPTIMIZER_STEPS, optimizerSteps);
-    state.put("seed", config.run().seed());
-    // The samples of step s are a pure function of (seed, s): this position is all the data loader needs.
-    state.put("samples_consumed", step * config.train().globalBatch());
+    ObjectNode state = new TrainingState(step, optimizerSteps, config.run().seed(),
+        step * config.train().globalBatch()).toJson();
     ObjectNode layout = state.putObject("placement");
     layout.put("epoch", placement.epoch()).put("pp", placement.pp()).put("dp", placement.dp())
         .put("ep", placement.ep());

@@ -11,8 +11,9 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.CheckpointTensors;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.ManifestFile;
+import dev.cohort.checkpoint.ShardFiles;
+import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.PlacementPlanner;
@@ -20,7 +21,7 @@ import dev.cohort.placement.WorkerId;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFailed;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
-import dev.cohort.worker.train.TrainerCheckpoints;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class ShardedCheckpointsTest {
   private static Optional<Checkpoint> saveBothShards(ShardedCheckpoints checkpoints, long step, float value)
       throws IOException {
     Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"));
-    List<ManifestFile> files = TrainerCheckpoints.writeShard(staging, "stage0-rank0",
+    List<ManifestFile> files = ShardFiles.write(staging, "stage0-rank0",
         Map.of("w", HostTensor.ofFloats(new long[] {2}, new float[] {value, value})),
         Map.of("exp_avg.w", HostTensor.ofFloats(new long[] {2}, new float[] {0, 0})));
     List<ShardFile> wire = files.stream().map(f -> new ShardFile(f.name(), f.bytes(), f.sha256())).toList();
@@ -82,7 +83,7 @@ class ShardedCheckpointsTest {
     Checkpoint committed = saveBothShards(checkpoints, 2, 1.5f).orElseThrow();
     assertTrue(checkpoints.idle());
     assertEquals(2, committed.step());
-    assertEquals(2, committed.state().path(TrainerCheckpoints.OPTIMIZER_STEPS).asLong());
+    assertEquals(2, TrainingState.of(committed).optimizerSteps());
     assertEquals(2, committed.state().path("placement").path("dp").asInt());
     assertEquals(List.of("model-stage0-rank0.safetensors", "optimizer-stage0-rank0.safetensors"),
         committed.files().stream().map(ManifestFile::name).toList());
@@ -137,7 +138,7 @@ class ShardedCheckpointsTest {
   private static Optional<ShardedCheckpoints.Failure> failOneShard(ShardedCheckpoints checkpoints, long step)
       throws IOException {
     Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"));
-    TrainerCheckpoints.writeShard(staging, "stage0-rank0", Map.of("w", HostTensor.ofFloats(new long[] {1},
+    ShardFiles.write(staging, "stage0-rank0", Map.of("w", HostTensor.ofFloats(new long[] {1},
         new float[] {1})), Map.of());
     return checkpoints.onShardFailed(new ShardFailed("run", 1, step, "b", DISK_FULL));
   }

@@ -1,5 +1,6 @@
 package dev.cohort.checkpoint;
 
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,6 +1,7 @@
 package dev.cohort.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

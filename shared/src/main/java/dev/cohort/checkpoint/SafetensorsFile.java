@@ -1,5 +1,7 @@
 package dev.cohort.checkpoint;
 
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;

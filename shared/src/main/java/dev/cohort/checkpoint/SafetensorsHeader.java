@@ -3,6 +3,8 @@ package dev.cohort.checkpoint;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cohort.checkpoint.SafetensorsFile.Entry;
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

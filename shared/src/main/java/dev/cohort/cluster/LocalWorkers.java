@@ -55,7 +55,7 @@ public final class LocalWorkers implements AutoCloseable {
     try {
       Files.createDirectories(launch.logDir());
       for (int i = 0; i < launch.count(); i++) {
-        started.add(new ProcessBuilder(command(launch))
+        started.add(VisibleGpus.assign(new ProcessBuilder(command(launch)), i)
             .redirectErrorStream(true)
             .redirectOutput(logFile(launch, i).toFile())
             .start());
@@ -95,7 +95,8 @@ public final class LocalWorkers implements AutoCloseable {
     restarts++;
     Path log = launch.logDir().resolve("worker-" + index + "-r" + restarts + ".log");
     try {
-      Process fresh = new ProcessBuilder(command(launch)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process fresh = VisibleGpus.assign(new ProcessBuilder(command(launch)), index).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
       processes.set(index, fresh);
       if (replacing) fresh.onExit().thenRun(() -> replace(fresh));
     } catch (IOException e) {

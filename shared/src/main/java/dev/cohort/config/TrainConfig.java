@@ -18,7 +18,9 @@ package dev.cohort.config;
  * @param evalEvery run validation every this many steps (0: never)
  * @param evalBatches micro-batches of validation per evaluation
  * @param dtype "float32" (training) or "float64" (gradient checks)
- * @param device DJL device name: "cpu", "gpu0", ...
+ * @param device where this process's tensors live: "cpu", "gpu" (the GPU the launcher gives the process, e.g. through
+ *     CUDA_VISIBLE_DEVICES; the first visible one) or "gpu:N" (the N-th visible GPU); see docs/GPU.md. A worker's
+ *     {@code --device} overrides it
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
  * @param recompute activation recomputation: "none" keeps every activation of a micro-batch until its backward;
  *     "layers" keeps only each decoder layer's input (and its MoE routing) and runs the layer again, recording, at
@@ -50,6 +52,11 @@ public record TrainConfig(
     return recompute.equals(RECOMPUTE_LAYERS);
   }
 
+  /** The parsed {@link #device}. */
+  public DeviceName deviceName() {
+    return DeviceName.parse("train.device", device);
+  }
+
   public int globalBatch() {
     return microBatchSize * gradAccumSteps;
   }
@@ -70,6 +77,7 @@ public record TrainConfig(
     Check.that(dtype.equals("float32") || dtype.equals("float64"), path + ".dtype",
         "must be float32 or float64, got '" + dtype + "'");
     Check.nonNegative(path + ".threads", threads);
+    DeviceName.parse(path + ".device", device);
     Check.that(recompute.equals(RECOMPUTE_NONE) || recompute.equals(RECOMPUTE_LAYERS), path + ".recompute",
         "must be " + RECOMPUTE_NONE + " or " + RECOMPUTE_LAYERS + ", got '" + recompute + "'");
   }

@@ -3,9 +3,9 @@ package dev.cohort.hf;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.checkpoint.DType;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
+import dev.cohort.tensor.DType;
 import java.util.List;
 import java.util.stream.IntStream;
 

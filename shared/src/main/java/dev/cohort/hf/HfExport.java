@@ -1,13 +1,13 @@
 package dev.cohort.hf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cohort.checkpoint.DType;
-import dev.cohort.checkpoint.HostTensor;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.data.Tokenizer;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.ParamSpec;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamSpec;
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.cohort.hf;
 
-import dev.cohort.checkpoint.DType;
-import dev.cohort.checkpoint.HostTensor;
+import dev.cohort.tensor.DType;
+import dev.cohort.tensor.HostTensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;

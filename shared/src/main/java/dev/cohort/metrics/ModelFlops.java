@@ -1,9 +1,9 @@
 package dev.cohort.metrics;
 
 import dev.cohort.config.ModelConfig;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.ParamNames;
-import dev.cohort.model.ParamSpec;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamNames;
+import dev.cohort.model.layout.ParamSpec;
 
 /**
  * Training FLOPs per token, as MFU counts them (PaLM, appendix B): 6 x the parameters a token passes through

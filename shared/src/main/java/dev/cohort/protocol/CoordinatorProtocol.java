@@ -89,6 +89,7 @@ public final class CoordinatorProtocol {
    * @param idleMs time waiting for pipeline neighbours
    * @param tokens token ids it fed the model (first stage: rows x length of its micro-batches), else 0
    * @param objectiveSums the objective's figures (ObjectiveFigures) summed over its micro-batches (last stage)
+   * @param deviceMemoryBytes its GPU's used bytes after the step (DeviceMemory), -1 on the CPU
    */
   public record StepReport(
       double gradNormSquared,
@@ -105,7 +106,8 @@ public final class CoordinatorProtocol {
       double commMs,
       double idleMs,
       long tokens,
-      double[] objectiveSums) implements WireMessage {}
+      double[] objectiveSums,
+      long deviceMemoryBytes) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

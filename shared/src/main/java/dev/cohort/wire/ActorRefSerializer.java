@@ -13,7 +13,7 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
  * through the receiving system's {@link ActorRefResolver}. The resolver comes from the Kryo instance's context,
  * where {@link KryoSerializer} puts it, so this serializer holds no per-system state.
  */
-final class ActorRefSerializer extends Serializer<ActorRef<?>> {
+public final class ActorRefSerializer extends Serializer<ActorRef<?>> {
   /** Key of the {@code Supplier<ActorRefResolver>} in {@link Kryo#getContext()}. */
   static final String RESOLVER = "cohort.actor-ref-resolver";
 

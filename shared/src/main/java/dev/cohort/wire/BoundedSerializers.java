@@ -10,13 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Kryo serializers for the JDK types in {@link WireClasses} that check every length prefix against the bytes left
+ * Kryo serializers for the JDK types in {@link dev.cohort.wire.registry.WireClasses} that check every length prefix against the bytes left
  * in the message ({@link Bounds}). Kryo's own ones allocate whatever length the wire claims.
  */
-final class BoundedSerializers {
+public final class BoundedSerializers {
   private BoundedSerializers() {}
 
-  static final class Bytes extends Serializer<byte[]> {
+  public static final class Bytes extends Serializer<byte[]> {
     @Override
     public void write(Kryo kryo, Output out, byte[] array) {
       out.writeVarInt(array.length, true);
@@ -29,7 +29,7 @@ final class BoundedSerializers {
     }
   }
 
-  static final class Ints extends Serializer<int[]> {
+  public static final class Ints extends Serializer<int[]> {
     @Override
     public void write(Kryo kryo, Output out, int[] array) {
       out.writeVarInt(array.length, true);
@@ -42,7 +42,7 @@ final class BoundedSerializers {
     }
   }
 
-  static final class Longs extends Serializer<long[]> {
+  public static final class Longs extends Serializer<long[]> {
     @Override
     public void write(Kryo kryo, Output out, long[] array) {
       out.writeVarInt(array.length, true);
@@ -55,7 +55,7 @@ final class BoundedSerializers {
     }
   }
 
-  static final class Floats extends Serializer<float[]> {
+  public static final class Floats extends Serializer<float[]> {
     @Override
     public void write(Kryo kryo, Output out, float[] array) {
       out.writeVarInt(array.length, true);
@@ -68,7 +68,7 @@ final class BoundedSerializers {
     }
   }
 
-  static final class Doubles extends Serializer<double[]> {
+  public static final class Doubles extends Serializer<double[]> {
     @Override
     public void write(Kryo kryo, Output out, double[] array) {
       out.writeVarInt(array.length, true);
@@ -85,7 +85,7 @@ final class BoundedSerializers {
    * Rows of ints, each as {@link Ints} writes it. Kryo's object-array serializer would allocate whatever row count the
    * wire claims; here every row takes at least its one-byte length, which bounds the count.
    */
-  static final class IntRows extends Serializer<int[][]> {
+  public static final class IntRows extends Serializer<int[][]> {
     @Override
     public void write(Kryo kryo, Output out, int[][] rows) {
       out.writeVarInt(rows.length, true);
@@ -107,7 +107,7 @@ final class BoundedSerializers {
   }
 
   /** UTF-8 with a byte-length prefix (Kryo's String serializer sizes its buffer from an unchecked char count). */
-  static final class Utf8 extends Serializer<String> {
+  public static final class Utf8 extends Serializer<String> {
     @Override
     public void write(Kryo kryo, Output out, String value) {
       writeString(out, value);
@@ -131,7 +131,7 @@ final class BoundedSerializers {
   }
 
   /** ArrayList: every element takes at least one byte on the wire, which bounds the claimed size. */
-  static final class MutableList extends CollectionSerializer<ArrayList<Object>> {
+  public static final class MutableList extends CollectionSerializer<ArrayList<Object>> {
     @Override
     protected ArrayList<Object> create(Kryo kryo, Input in, Class<? extends ArrayList<Object>> type, int size) {
       return new ArrayList<>(Bounds.requireAvailable(in, size, Byte.BYTES, "ArrayList"));
@@ -139,8 +139,8 @@ final class BoundedSerializers {
   }
 
   /** The JDK's immutable lists ({@code List.of}, {@code List.copyOf}), read back as immutable lists. */
-  static final class ImmutableList extends CollectionSerializer<List<Object>> {
-    ImmutableList() {
+  public static final class ImmutableList extends CollectionSerializer<List<Object>> {
+    public ImmutableList() {
       setElementsCanBeNull(false);
     }
 

@@ -24,14 +24,14 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Pekko serializer for {@link WireMessage}s on Kryo. The manifest is the message's class name, checked against
- * {@link WireClasses} before any byte is read; fields inside are written by Kryo with registration numbers, so
+ * the registered classes before any byte is read; fields inside are written by Kryo with registration numbers, so
  * registration is required and every node registers the same list in the same order. Anything that cannot be
  * decoded is rejected with a {@link WireFormatException} naming the class; Artery logs it, drops the message and
  * carries on.
  *
  * <p>Implements {@link ByteBufferSerializer} so Artery writes straight into its frame buffers without a copy.
  */
-public class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
+public abstract class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
   /** Pekko reserves 0-40 for its own serializers. */
   public static final int IDENTIFIER = 4242;
 
@@ -52,11 +52,10 @@ public class KryoSerializer extends SerializerWithStringManifest implements Byte
   private final Pool<Kryo> pool;
   private volatile ActorRefResolver resolver;
 
-  public KryoSerializer(ExtendedActorSystem system) {
-    this(system, WireClasses.ALL);
-  }
-
-  /** For nodes or tests that register more classes; they still share {@link #IDENTIFIER}. */
+  /**
+   * A serializer of exactly these classes, registered in this order (the subclass Pekko binds names the list:
+   * CohortSerializer for every node, more for tests and benchmarks; all share {@link #IDENTIFIER}).
+   */
   protected KryoSerializer(ExtendedActorSystem system, List<WireClass> classes) {
     this.system = system;
     for (WireClass c : classes) classesByManifest.put(c.type().getName(), c.type());
@@ -142,7 +141,7 @@ public class KryoSerializer extends SerializerWithStringManifest implements Byte
   private Object read(Input in, String manifest) {
     Class<?> type = classesByManifest.get(manifest);
     if (type == null) {
-      throw new WireFormatException("unknown wire class '" + manifest + "': not in this node's WireClasses"
+      throw new WireFormatException("unknown wire class '" + manifest + "': not registered on this node"
           + " (a node built from a different version?)");
     }
     long size = Bounds.remaining(in);

@@ -1,5 +1,6 @@
 package dev.cohort.wire;
 
+import dev.cohort.tensor.DType;
 import java.util.Arrays;
 import java.util.UUID;
 

@@ -1,10 +1,6 @@
 package dev.cohort.wire;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.cohort.tensor.DType;
 import java.util.Arrays;
 
 /**
@@ -41,7 +37,7 @@ public record TensorPayload(DType dtype, long[] shape, byte[] data) {
     if (shape.length > MAX_RANK) {
       throw new WireFormatException("tensor rank " + shape.length + " exceeds the maximum " + MAX_RANK);
     }
-    long bytes = dtype.bytes();
+    long bytes = dtype.byteSize();
     for (long dim : shape) {
       if (dim < 0) throw new WireFormatException("tensor shape " + Arrays.toString(shape) + " has a negative dimension");
       if (dim != 0 && bytes > MAX_BYTES / dim) throw tooLarge(dtype, shape);
@@ -51,38 +47,15 @@ public record TensorPayload(DType dtype, long[] shape, byte[] data) {
     return bytes;
   }
 
+  /** The element type a frame's code names; a code no build has used is rejected. */
+  public static DType dtypeOfWireCode(int code) {
+    return DType.ofWireCode(code)
+        .orElseThrow(() -> new WireFormatException("unknown tensor dtype code " + code + " on the wire"));
+  }
+
   private static WireFormatException tooLarge(DType dtype, long[] shape) {
     return new WireFormatException("tensor " + dtype + Arrays.toString(shape) + " exceeds the maximum of "
         + MAX_BYTES + " bytes");
-  }
-
-  /** Copies an NDArray's elements off the device into a payload. */
-  public static TensorPayload of(NDArray array) {
-    requireLittleEndianHost();
-    DType dtype = DType.of(array.getDataType());
-    ByteBuffer nativeBytes = array.toByteBuffer();
-    byte[] data = new byte[nativeBytes.remaining()];
-    nativeBytes.get(data);
-    return new TensorPayload(dtype, array.getShape().getShape(), data);
-  }
-
-  /** A new NDArray owned by {@code manager} holding a copy of these elements. */
-  public NDArray toNDArray(NDManager manager) {
-    requireLittleEndianHost();
-    ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    return manager.create(buffer, new Shape(shape), dtype.djl());
-  }
-
-  /**
-   * DJL hands out and takes in tensor bytes in the host's native order; the wire is little-endian. Every host we
-   * run on (x86-64, AArch64) is little-endian, so the bytes are copied as they are and a big-endian host is refused
-   * rather than silently transposing bytes.
-   */
-  private static void requireLittleEndianHost() {
-    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-      throw new UnsupportedOperationException("TensorPayload's wire format is little-endian; this host is "
-          + ByteOrder.nativeOrder());
-    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import dev.cohort.tensor.DType;
 
 /**
  * Wire form of a {@link TensorPayload}: dtype code (1 byte), rank (varint), each dimension (varlong), then the raw
@@ -11,10 +12,10 @@ import com.esotericsoftware.kryo.io.Output;
  * checked against {@link TensorPayload#MAX_BYTES} and against the bytes left in the message before the data
  * array is allocated.
  */
-final class TensorPayloadSerializer extends Serializer<TensorPayload> {
+public final class TensorPayloadSerializer extends Serializer<TensorPayload> {
   @Override
   public void write(Kryo kryo, Output out, TensorPayload tensor) {
-    out.writeByte(tensor.dtype().code());
+    out.writeByte(tensor.dtype().wireCode());
     out.writeVarInt(tensor.shape().length, true);
     for (long dim : tensor.shape()) out.writeVarLong(dim, true);
     out.writeBytes(tensor.data());
@@ -22,7 +23,7 @@ final class TensorPayloadSerializer extends Serializer<TensorPayload> {
 
   @Override
   public TensorPayload read(Kryo kryo, Input in, Class<? extends TensorPayload> type) {
-    DType dtype = DType.ofCode(in.readByte());
+    DType dtype = TensorPayload.dtypeOfWireCode(in.readByte());
     int rank = in.readVarInt(true);
     if (rank < 0 || rank > TensorPayload.MAX_RANK) {
       throw new WireFormatException("TensorPayload rank " + rank + " on the wire exceeds " + TensorPayload.MAX_RANK);

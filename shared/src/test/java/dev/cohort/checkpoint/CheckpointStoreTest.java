@@ -12,6 +12,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.ParamSpec;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

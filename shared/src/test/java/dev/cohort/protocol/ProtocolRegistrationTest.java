@@ -3,7 +3,7 @@ package dev.cohort.protocol;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cohort.wire.WireClass;
-import dev.cohort.wire.WireClasses;
+import dev.cohort.wire.registry.WireClasses;
 import dev.cohort.wire.WireMessage;
 import java.util.Set;
 import java.util.stream.Collectors;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StepSummaryTest {
   private static StepReport report(int stage, int replica, double crossEntropySum, long tokens, double... figures) {
     return new StepReport(1, crossEntropySum, 0, 0, stage, replica, new int[0][], new int[0], new double[0], 0, 0, 0,
-        0, tokens, figures);
+        0, tokens, figures, -1);
   }
 
   @Test

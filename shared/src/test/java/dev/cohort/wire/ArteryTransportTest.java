@@ -3,6 +3,7 @@ package dev.cohort.wire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TestWire.Echo;
 import dev.cohort.wire.TestWire.Echoed;
 import dev.cohort.wire.TestWire.Envelope;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Output;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TestWire.Envelope;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,20 +54,20 @@ class HostileBytesTest {
 
   @Test
   void tensorWithANegativeDimensionIsRejected() {
-    String message = rejection(tensorBytes(DType.F32.code(), new long[] {-4, 4}, 64), TensorPayload.class);
+    String message = rejection(tensorBytes(DType.F32.wireCode(), new long[] {-4, 4}, 64), TensorPayload.class);
     assertTrue(message.contains("negative dimension"), message);
   }
 
   @Test
   void tensorWhoseDimensionsOverflowALongIsRejected() {
-    String message = rejection(tensorBytes(DType.F32.code(), new long[] {1L << 40, 1L << 40, 1L << 40}, 16),
+    String message = rejection(tensorBytes(DType.F32.wireCode(), new long[] {1L << 40, 1L << 40, 1L << 40}, 16),
         TensorPayload.class);
     assertTrue(message.contains("exceeds the maximum of " + TensorPayload.MAX_BYTES), message);
   }
 
   @Test
   void tensorOfRankBeyondTheMaximumIsRejected() {
-    String message = rejection(tensorBytes(DType.F32.code(), new long[TensorPayload.MAX_RANK + 1], 0),
+    String message = rejection(tensorBytes(DType.F32.wireCode(), new long[TensorPayload.MAX_RANK + 1], 0),
         TensorPayload.class);
     assertTrue(message.contains("rank " + (TensorPayload.MAX_RANK + 1)), message);
   }
@@ -79,7 +80,7 @@ class HostileBytesTest {
 
   @Test
   void tensorWhoseDtypeNeedsMoreBytesThanSentIsRejected() {
-    String message = rejection(tensorBytes(DType.F64.code(), new long[] {4}, 4 * Float.BYTES), TensorPayload.class);
+    String message = rejection(tensorBytes(DType.F64.wireCode(), new long[] {4}, 4 * Float.BYTES), TensorPayload.class);
     assertTrue(message.contains("truncated: shape needs 32 bytes"), message);
   }
 

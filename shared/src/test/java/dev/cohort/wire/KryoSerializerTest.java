@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.io.Output;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TestWire.Counted;
 import dev.cohort.wire.TestWire.Envelope;
 import dev.cohort.wire.TestWire.Rogue;
@@ -173,7 +174,7 @@ class KryoSerializerTest {
   @Test
   void tensorPayloadClaimingTenGibibytesIsRejectedBeforeAllocation() {
     Output out = new Output(64);
-    out.writeByte(DType.F32.code());
+    out.writeByte(DType.F32.wireCode());
     out.writeVarInt(1, true);
     out.writeVarLong((10L << 30) / Float.BYTES, true);
     out.writeBytes(new byte[16]);

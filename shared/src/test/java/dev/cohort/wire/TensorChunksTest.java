@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.tensor.DType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.cohort.wire;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.wire.registry.WireClasses;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;

@@ -1,11 +1,11 @@
 package dev.cohort.worker;
 
 import dev.cohort.checkpoint.ManifestFile;
+import dev.cohort.checkpoint.ShardFiles;
 import dev.cohort.protocol.CoordinatorProtocol.ShardFile;
 import dev.cohort.protocol.CoordinatorProtocol.ShardSaved;
 import dev.cohort.protocol.WorkerProtocol.SaveShard;
 import dev.cohort.worker.stage.Shard;
-import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ final class ShardWriter {
     List<ShardFile> files = List.of();
     if (!shard.isEmpty()) {
       try {
-        files = TrainerCheckpoints.writeShard(Path.of(request.dir()), shard.suffix(), shard.model(), shard.moments())
+        files = ShardFiles.write(Path.of(request.dir()), shard.suffix(), shard.model(), shard.moments())
             .stream().map(ShardWriter::wire).toList();
       } catch (IOException e) {
         // The cause's own text ("No space left on device") is what the coordinator's one line must show.

@@ -7,7 +7,8 @@ import dev.cohort.config.RecipeConfig;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Transformer;
-import dev.cohort.worker.train.Corpora;
+import dev.cohort.run.Corpora;
+import dev.cohort.worker.train.Batches;
 import dev.cohort.worker.train.CorpusObjective;
 import dev.cohort.worker.train.Objective;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class Objectives {
     return switch (recipe.objective()) {
       case RecipeConfig.SFT -> sft(config, template(config));
       case RecipeConfig.DPO -> dpo(config, template(config), reference, manager);
-      default -> new CorpusObjective(Corpora.batches(Corpora.openOrPrepare(config), config),
+      default -> new CorpusObjective(Batches.of(Corpora.openOrPrepare(config), config),
           config.train().evalBatches());
     };
   }

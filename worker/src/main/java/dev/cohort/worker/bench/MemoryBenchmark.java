@@ -1,13 +1,13 @@
 package dev.cohort.worker.bench;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.device.Devices;
+import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.worker.train.AdamW;
@@ -26,7 +26,7 @@ public final class MemoryBenchmark {
   private MemoryBenchmark() {}
 
   public static ObjectNode run(CohortConfig config, int steps) {
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.manager(config.train())) {
       // The engine is loaded (the manager above made it so) and no model exists yet: the floor every run pays.
       double baselineMib = ProcessMemory.residentMib();
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,

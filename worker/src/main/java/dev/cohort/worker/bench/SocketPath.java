@@ -1,7 +1,7 @@
 package dev.cohort.worker.bench;
 
 import dev.cohort.placement.WorkerId;
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import dev.cohort.worker.collective.DataSockets;
 import dev.cohort.worker.collective.ExchangeTimeout;

@@ -1,6 +1,5 @@
 package dev.cohort.worker.bench;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -8,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.OperatingSystemMXBean;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.device.DeviceMemory;
+import dev.cohort.device.Devices;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.Batch;
 import dev.cohort.worker.train.BatchSource;
@@ -33,7 +34,7 @@ public final class StepBenchmark {
   private StepBenchmark() {}
 
   public static ObjectNode run(CohortConfig config, int warmup, int steps) {
-    try (NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()))) {
+    try (NDManager manager = Devices.manager(config.train())) {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();
@@ -45,6 +46,8 @@ public final class StepBenchmark {
       double[] backward = new double[steps];
       double[] optimizer = new double[steps];
       double[] cpuMs = new double[steps];
+      double loss = Double.NaN;
+      DeviceMemory deviceMemory = null; // the most in use after any timed step, on a GPU
       for (int i = 0; i < warmup; i++) step.run(i);
       double rssAfterWarmup = ProcessMemory.residentMib();
       double rssMax = rssAfterWarmup;
@@ -59,6 +62,8 @@ public final class StepBenchmark {
         forward[i] = r.forwardMs();
         backward[i] = r.backwardMs();
         optimizer[i] = r.optimizerMs();
+        loss = r.loss();
+        deviceMemory = DeviceMemory.peak(deviceMemory, manager.getDevice());
         double rss = ProcessMemory.residentMib();
         rssMax = Math.max(rssMax, rss);
         if ((i + 1) % sampleEvery == 0) rssSamples.add(rss);
@@ -66,6 +71,12 @@ public final class StepBenchmark {
       ObjectNode out = report(config, params.count(), stepMs, forward, backward, optimizer, rssAfterWarmup, rssMax);
       // As the PyTorch peer's step_cpu_ms: on a loaded machine wall time grows while CPU time per step does not.
       out.put("step_cpu_ms", median(cpuMs));
+      out.put("loss", loss); // of the last timed step: finite when the device computes what it should
+      out.put("device", config.train().deviceName().toString());
+      if (deviceMemory != null) {
+        out.put("device_memory_used_bytes_max", deviceMemory.usedBytes());
+        out.put("device_memory_total_bytes", deviceMemory.totalBytes());
+      }
       out.set("rss_mib_samples", out.arrayNode().addAll(rssSamples.stream()
           .map(v -> out.numberNode(Math.round(v * 10) / 10.0)).toList()));
       return out;

@@ -1,6 +1,6 @@
 package dev.cohort.worker.bench;
 
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import dev.cohort.worker.bench.TransportProtocol.ToReceiver;
 import dev.cohort.worker.bench.TransportSender.Outcome;

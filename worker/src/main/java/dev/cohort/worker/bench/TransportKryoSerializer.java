@@ -2,7 +2,7 @@ package dev.cohort.worker.bench;
 
 import dev.cohort.wire.KryoSerializer;
 import dev.cohort.wire.WireClass;
-import dev.cohort.wire.WireClasses;
+import dev.cohort.wire.registry.WireClasses;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ExtendedActorSystem;

@@ -1,6 +1,6 @@
 package dev.cohort.worker.bench;
 
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorChunk;
 import dev.cohort.wire.TensorChunks;
 import dev.cohort.wire.TensorPayload;

@@ -1,6 +1,6 @@
 package dev.cohort.worker.collective;
 
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

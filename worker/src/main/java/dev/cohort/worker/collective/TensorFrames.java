@@ -1,12 +1,12 @@
 package dev.cohort.worker.collective;
 
 import dev.cohort.placement.WorkerId;
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import dev.cohort.wire.WireFormatException;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +74,7 @@ final class TensorFrames {
     writeName(out, key.kind());
     out.writeInt(key.index());
     writeName(out, key.from());
-    out.writeByte(payload.dtype().code());
+    out.writeByte(payload.dtype().wireCode());
     out.writeByte(payload.shape().length);
     for (long dim : payload.shape()) out.writeLong(dim);
     out.writeLong(payload.data().length);
@@ -97,7 +97,7 @@ final class TensorFrames {
     if (!from.equals(peer.value())) {
       throw new WireFormatException("frame claims to come from " + from + " on the connection of " + peer);
     }
-    DType dtype = DType.ofCode(in.readUnsignedByte());
+    DType dtype = TensorPayload.dtypeOfWireCode(in.readUnsignedByte());
     int rank = in.readUnsignedByte();
     if (rank > TensorPayload.MAX_RANK) {
       throw new WireFormatException("tensor rank " + rank + " exceeds the maximum " + TensorPayload.MAX_RANK);

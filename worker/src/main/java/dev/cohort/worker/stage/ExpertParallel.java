@@ -6,10 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.ExpertCompute;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
 import dev.cohort.model.Ops;
 import dev.cohort.placement.WorkerId;
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.TensorKey;
@@ -63,14 +64,14 @@ final class ExpertParallel implements ExpertCompute {
     for (int j = 0; j < group.size(); j++) { // dispatch: my tokens for rank j's experts
       int[] counts = java.util.Arrays.copyOfRange(blockSizes, j * expertsPerRank, (j + 1) * expertsPerRank);
       long rows = java.util.Arrays.stream(counts).sum();
-      send(j, "ep-x", TensorPayload.of(Ops.slice(sorted, 0, offset, offset + rows)));
+      send(j, "ep-x", HostArrays.toPayload(Ops.slice(sorted, 0, offset, offset + rows)));
       send(j, "ep-n", counts(counts));
       offset += rows;
     }
     List<NDArray> ownerInputs = new ArrayList<>();
     List<NDArray> ownerOutputs = new ArrayList<>();
     for (int i = 0; i < group.size(); i++) { // serve: rank i's tokens for my experts
-      NDArray input = receive(i, "ep-x").toNDArray(manager);
+      NDArray input = HostArrays.toArray(receive(i, "ep-x"), manager);
       int[] counts = counts(receive(i, "ep-n"));
       NDArray output;
       if (input.getShape().get(0) == 0) {
@@ -81,12 +82,12 @@ final class ExpertParallel implements ExpertCompute {
       }
       ownerInputs.add(input);
       ownerOutputs.add(output);
-      send(i, "ep-y", TensorPayload.of(output));
+      send(i, "ep-y", HostArrays.toPayload(output));
     }
     List<NDArray> received = new ArrayList<>();
     NDList nonEmpty = new NDList();
     for (int j = 0; j < group.size(); j++) { // combine: my tokens back from every owner, in expert order
-      NDArray output = receive(j, "ep-y").toNDArray(manager);
+      NDArray output = HostArrays.toArray(receive(j, "ep-y"), manager);
       if (output.getShape().get(0) > 0) {
         output.setRequiresGradient(true);
         nonEmpty.add(output);
@@ -105,14 +106,14 @@ final class ExpertParallel implements ExpertCompute {
     Pass pass = passes.remove(cursor.microBatch);
     for (int j = 0; j < group.size(); j++) send(j, "ep-dy", gradientOf(pass.outputsReceived().get(j)));
     for (int i = 0; i < group.size(); i++) {
-      NDArray outputGradient = receive(i, "ep-dy").toNDArray(pass.sorted().getManager());
+      NDArray outputGradient = HostArrays.toArray(receive(i, "ep-dy"), pass.sorted().getManager());
       NDArray input = pass.ownerInputs().get(i);
       if (input.getShape().get(0) > 0) Autograd.backward(pass.ownerOutputs().get(i), outputGradient);
       send(i, "ep-dx", gradientOf(input));
     }
     NDList inputGradients = new NDList();
     for (int j = 0; j < group.size(); j++) {
-      NDArray g = receive(j, "ep-dx").toNDArray(pass.sorted().getManager());
+      NDArray g = HostArrays.toArray(receive(j, "ep-dx"), pass.sorted().getManager());
       if (g.getShape().get(0) > 0) inputGradients.add(g);
     }
     NDArray sortedGradient = inputGradients.size() == 1 ? inputGradients.singletonOrThrow()
@@ -122,8 +123,8 @@ final class ExpertParallel implements ExpertCompute {
   }
 
   private static TensorPayload gradientOf(NDArray leaf) {
-    if (leaf.getShape().get(0) == 0) return TensorPayload.of(leaf);
-    return TensorPayload.of(leaf.getGradient());
+    if (leaf.getShape().get(0) == 0) return HostArrays.toPayload(leaf);
+    return HostArrays.toPayload(leaf.getGradient());
   }
 
   private void send(int to, String kind, TensorPayload payload) {

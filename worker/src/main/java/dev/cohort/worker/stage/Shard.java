@@ -1,6 +1,6 @@
 package dev.cohort.worker.stage;
 
-import dev.cohort.checkpoint.HostTensor;
+import dev.cohort.tensor.HostTensor;
 import java.util.Map;
 
 /**

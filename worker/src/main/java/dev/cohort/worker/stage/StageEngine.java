@@ -1,7 +1,8 @@
 package dev.cohort.worker.stage;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -9,16 +10,21 @@ import dev.cohort.checkpoint.CheckpointTensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.config.MoeConfig;
+import dev.cohort.device.DeviceMemory;
+import dev.cohort.device.Devices;
+import dev.cohort.device.OutOfDeviceMemory;
+import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ModelLayout;
-import dev.cohort.model.MoeOutput;
-import dev.cohort.model.ParamNames;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.LocalExperts;
+import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.SwiGlu;
 import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.model.layout.ParamNames;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
 import dev.cohort.placement.StageSpec;
@@ -29,15 +35,14 @@ import dev.cohort.worker.align.Objectives;
 import dev.cohort.worker.collective.Collective;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.TensorKey;
-import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.pipeline.PipelineSchedule.Action;
+import dev.cohort.worker.pipeline.PipelineSchedule;
 import dev.cohort.worker.train.AdamW;
 import dev.cohort.worker.train.InitFrom;
 import dev.cohort.worker.train.Objective;
 import dev.cohort.worker.train.TrainerCheckpoints;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +76,7 @@ public final class StageEngine implements AutoCloseable {
   private final List<Action> schedule;
   private final MicroBatchCursor cursor = new MicroBatchCursor();
   private final List<ExpertParallel> expertParallel = new ArrayList<>(); // by layer, when ep > 1
+  private Phase phase = Phase.FORWARD; // where an out-of-memory error struck
 
   public StageEngine(CohortConfig config, Placement placement, Exchange exchange, Collective collective,
       Duration timeout) {
@@ -83,7 +89,7 @@ public final class StageEngine implements AutoCloseable {
     this.timeout = timeout;
     ModelConfig model = config.model();
     boolean last = role.stage() == placement.lastStage();
-    this.manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
+    this.manager = Devices.manager(config.train());
     // A fresh engine starts from the run's starting weights; a Restore (resume, recovery) overwrites them.
     this.params = InitFrom.startingWeights(config,
         ModelLayout.stage(model, stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last,
@@ -122,6 +128,14 @@ public final class StageEngine implements AutoCloseable {
 
   /** Forward and backward of this worker's micro-batches of {@code step}, then the gradient reductions. */
   public StepReport runStep(long step) {
+    try {
+      return runPhases(step);
+    } catch (RuntimeException e) {
+      throw outOfMemory(e);
+    }
+  }
+
+  private StepReport runPhases(long step) {
     Autograd.zeroGradients(params.arrays());
     StepMeter meter = new StepMeter();
     MicroBatchState[] states = new MicroBatchState[microBatches.size()];
@@ -136,7 +150,8 @@ public final class StageEngine implements AutoCloseable {
       long start = System.nanoTime();
       reduceGradients(step);
       meter.commNs += System.nanoTime() - start;
-      return meter.report(countedGradNormSquared(), role.stage(), role.replica());
+      return meter.report(countedGradNormSquared(), role.stage(), role.replica(),
+          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE));
     } finally {
       Autograd.record(false);
     }
@@ -144,7 +159,19 @@ public final class StageEngine implements AutoCloseable {
 
   /** Steps the optimizer with the coordinator's learning rate and clipping scale. */
   public void applyUpdate(double lr, double gradScale) {
-    optimizer.step(lr, gradScale);
+    phase = Phase.OPTIMIZER;
+    try {
+      optimizer.step(lr, gradScale);
+    } catch (RuntimeException e) {
+      throw outOfMemory(e);
+    }
+  }
+
+  /** The engine's out-of-memory error as one message naming this worker and the phase; other errors unchanged. */
+  private RuntimeException outOfMemory(RuntimeException e) {
+    String worker = "worker " + exchange.self().value() + " (stage " + role.stage() + ", replica " + role.replica()
+        + ")";
+    return OutOfDeviceMemory.named(e, worker, phase, manager.getDevice());
   }
 
   /**
@@ -185,6 +212,7 @@ public final class StageEngine implements AutoCloseable {
   }
 
   private MicroBatchState forward(long step, int local, StepMeter meter) {
+    phase = Phase.FORWARD;
     int micro = microBatches.get(local);
     boolean last = role.stage() == placement.lastStage();
     NDArray tokens = stage.hasEmbedding() ? objective.tokens(manager, step, micro) : null; // (B, T)
@@ -216,6 +244,7 @@ public final class StageEngine implements AutoCloseable {
   }
 
   private void backward(long step, int local, MicroBatchState state, StepMeter meter) {
+    phase = Phase.BACKWARD;
     int micro = microBatches.get(local);
     NDArray outputGradient = state.output() == null ? null
         : receive(step, GRADIENT, micro, role.stage() + 1, meter);
@@ -253,16 +282,19 @@ public final class StageEngine implements AutoCloseable {
     if (moe.isEmpty()) return null;
     MoeConfig weights = config.model().moe();
     NDArray total = null;
-    double balance = 0;
-    double z = 0;
+    NDList balance = new NDList();
+    NDList z = new NDList();
     for (MoeOutput out : moe) {
       NDArray term = out.balanceLoss().mul(Ops.scalar(out.balanceLoss(), weights.auxLossWeight()))
           .add(out.zLoss().mul(Ops.scalar(out.zLoss(), weights.zLossWeight())));
       total = total == null ? term : total.add(term);
-      balance += out.balanceLoss().getFloat();
-      z += out.zLoss().getFloat();
+      balance.add(out.balanceLoss());
+      z.add(out.zLoss());
     }
-    meter.addRouting(moe, balance, z);
+    // Both sums in one host read: (2, layers) summed over layers.
+    double[] sums = NDArrays.stack(new NDList(NDArrays.stack(balance), NDArrays.stack(z))).stopGradient()
+        .sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
+    meter.addRouting(moe, sums[0], sums[1]);
     return total;
   }
 
@@ -271,7 +303,7 @@ public final class StageEngine implements AutoCloseable {
     long start = System.nanoTime();
     TensorPayload payload = exchange.receive(new TensorKey(placement.epoch(), step, kind, micro, from.value()), timeout);
     meter.idleNs += System.nanoTime() - start;
-    NDArray array = payload.toNDArray(manager);
+    NDArray array = HostArrays.toArray(payload, manager);
     if (kind.equals(ACTIVATION)) array.setRequiresGradient(true);
     return array;
   }
@@ -279,7 +311,7 @@ public final class StageEngine implements AutoCloseable {
   private void send(long step, String kind, int micro, int toStage, NDArray array, StepMeter meter) {
     long start = System.nanoTime();
     exchange.send(placement.worker(toStage, role.replica()),
-        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), TensorPayload.of(array));
+        new TensorKey(placement.epoch(), step, kind, micro, exchange.self().value()), HostArrays.toPayload(array));
     meter.commNs += System.nanoTime() - start;
   }
 
@@ -305,39 +337,36 @@ public final class StageEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Sums the gradients of {@code arrays} over {@code group}: flattened into one vector on the device, copied to the
+   * host once for the data plane, and the sum copied back once and split on the device.
+   */
   private void allReduce(List<NDArray> arrays, List<WorkerId> group, long step, String tag) {
-    List<NDArray> gradients = new ArrayList<>();
-    int total = 0;
-    for (NDArray p : arrays) {
-      NDArray g = p.getGradient();
-      gradients.add(g);
-      total += Math.toIntExact(g.size());
+    NDList flattened = new NDList();
+    long[] sizes = new long[arrays.size()];
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray g = arrays.get(i).getGradient();
+      flattened.add(g.reshape(-1));
+      sizes[i] = g.size();
     }
-    float[] flat = new float[total];
-    int offset = 0;
-    for (NDArray g : gradients) {
-      float[] values = g.toFloatArray();
-      System.arraycopy(values, 0, flat, offset, values.length);
-      offset += values.length;
-    }
+    float[] flat = NDArrays.concat(flattened).toFloatArray(); // the one device-to-host copy of this reduction
     collective.allReduceSum(group, flat, placement.epoch(), step, tag);
-    offset = 0;
-    for (NDArray g : gradients) {
-      int n = Math.toIntExact(g.size());
-      Ops.copyInto(g, manager.create(Arrays.copyOfRange(flat, offset, offset + n), g.getShape()));
-      offset += n;
+    NDList summed = Ops.split(manager.create(flat), sizes, 0); // (size_i) each
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray g = arrays.get(i).getGradient();
+      Ops.copyInto(g, summed.get(i).reshape(g.getShape()));
     }
   }
 
   /** Squared norm of the gradients this worker {@link #owns}: summed over workers, the global norm. */
   private double countedGradNormSquared() {
-    double sum = 0;
+    NDList norms = new NDList();
     for (String name : params.names()) {
-      if (!owns(name)) continue;
-      double norm = params.get(name).getGradient().norm().getFloat();
-      sum += norm * norm;
+      if (owns(name)) norms.add(params.get(name).getGradient().norm());
     }
-    return sum;
+    if (norms.isEmpty()) return 0;
+    // One host read for all of them, as the single-worker step does.
+    return NDArrays.stack(norms).square().sum().toType(DataType.FLOAT64, false).getDouble();
   }
 
   @Override

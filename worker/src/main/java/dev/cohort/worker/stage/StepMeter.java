@@ -30,9 +30,10 @@ final class StepMeter {
     objectiveSums = ObjectiveFigures.add(objectiveSums, figures);
   }
 
-  StepReport report(double gradNormSquared, int stage, int replica) {
+  /** @param deviceMemoryBytes the GPU's used bytes after the step, -1 on the CPU */
+  StepReport report(double gradNormSquared, int stage, int replica, long deviceMemoryBytes) {
     return new StepReport(gradNormSquared, crossEntropySum, balanceSum, zSum, stage, replica, load.tokens(),
         load.dropped(), load.entropySums(), forwardNs / 1e6, backwardNs / 1e6, commNs / 1e6, idleNs / 1e6,
-        tokens, objectiveSums);
+        tokens, objectiveSums, deviceMemoryBytes);
   }
 }

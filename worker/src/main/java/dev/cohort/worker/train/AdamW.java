@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.cohort.config.TrainConfig;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.ParamNames;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.layout.ParamNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,6 +2,8 @@ package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.data.PreparedCorpus;
 import dev.cohort.data.WindowSampler;
 
 /**
@@ -14,6 +16,15 @@ public final class Batches implements BatchSource {
   private final int microBatchSize;
   private final int globalBatch;
   private final int seqLen;
+
+  /** The batches of a run's configuration over its corpus. */
+  public static Batches of(PreparedCorpus corpus, CohortConfig config) {
+    int seqLen = config.data().seqLen();
+    long seed = config.run().seed();
+    return new Batches(new WindowSampler(corpus.train(), seqLen, seed),
+        new WindowSampler(corpus.validation(), seqLen, seed), config.train().microBatchSize(),
+        config.train().globalBatch(), seqLen);
+  }
 
   public Batches(WindowSampler train, WindowSampler validation, int microBatchSize, int globalBatch, int seqLen) {
     this.train = train;

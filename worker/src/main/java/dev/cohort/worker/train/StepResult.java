@@ -1,5 +1,8 @@
 package dev.cohort.worker.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.run.MetricsLog;
+
 /**
  * What one optimizer step measured.
  *
@@ -30,4 +33,15 @@ public record StepResult(
     double[] objectiveFigures,
     double forwardMs,
     double backwardMs,
-    double optimizerMs) {}
+    double optimizerMs) {
+
+  /** This step's metrics.jsonl line: the fields every run writes, plus its forward/backward/optimizer split. */
+  public ObjectNode metricsLine(double stepMs, double tokensPerSecond) {
+    ObjectNode line = MetricsLog.line(step, loss, auxLoss, zLoss, lr, gradNorm, skipped, tokensPerSecond, stepMs,
+        expertTokens, droppedTokens, routerEntropy);
+    line.put("forward_ms", forwardMs);
+    line.put("backward_ms", backwardMs);
+    line.put("optimizer_ms", optimizerMs);
+    return line;
+  }
+}

@@ -1,13 +1,14 @@
 package dev.cohort.worker.train;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.model.ModelLayout;
+import dev.cohort.device.Devices;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
+import dev.cohort.run.RunDirectory;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,7 +32,7 @@ public final class TrainedModel implements AutoCloseable {
     CohortConfig config = CohortConfig.fromHocon(run.resumedConfig(overrides));
     Checkpoint checkpoint = new TrainerCheckpoints(run.checkpoints(), config.checkpoint().keep()).latest()
         .orElseThrow(() -> new CheckpointError(run.checkpoints(), "no complete checkpoint"));
-    NDManager manager = NDManager.newBaseManager(Device.fromName(config.train().device()));
+    NDManager manager = Devices.manager(config.train());
     Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
         Precision.dtype(config.train()));
     TrainerCheckpoints.loadParameters(checkpoint, params, manager);

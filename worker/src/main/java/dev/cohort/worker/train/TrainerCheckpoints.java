@@ -2,19 +2,18 @@ package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
 import dev.cohort.checkpoint.CheckpointTensors;
-import dev.cohort.checkpoint.HostTensor;
-import dev.cohort.checkpoint.ManifestFile;
 import dev.cohort.checkpoint.PendingCheckpoint;
 import dev.cohort.checkpoint.Safetensors;
+import dev.cohort.checkpoint.TrainingState;
 import dev.cohort.config.CohortConfig;
+import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.tensor.HostTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -27,15 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single worker's checkpoints: model.safetensors (one tensor per global parameter name), optimizer.safetensors
- * (exp_avg.NAME, exp_avg_sq.NAME) and, in the manifest, the steps done. The data position needs no saving: the
- * samples of step s are a pure function of (seed, s).
+ * (exp_avg.NAME, exp_avg_sq.NAME) and, in the manifest, the {@link TrainingState}.
  */
 public final class TrainerCheckpoints {
   private static final Logger log = LoggerFactory.getLogger(TrainerCheckpoints.class);
-  public static final String MODEL = "model.safetensors";
-  public static final String OPTIMIZER = "optimizer.safetensors";
-  /** The manifest state's count of optimizer updates applied (drives AdamW's bias correction). */
-  public static final String OPTIMIZER_STEPS = "optimizer_steps";
 
   private final CheckpointStore store;
 
@@ -50,14 +44,11 @@ public final class TrainerCheckpoints {
   public void save(long step, Parameters params, AdamW optimizer, CohortConfig config) {
     long start = System.nanoTime();
     try (PendingCheckpoint pending = store.begin(step)) {
-      Safetensors.write(pending.file(MODEL), hostTensors(params.asMap()), Map.of("format", "pt"));
-      Safetensors.write(pending.file(OPTIMIZER), hostTensors(optimizer.moments()), Map.of("format", "pt"));
-      ObjectNode state = new ObjectMapper().createObjectNode();
-      state.put("step", step);
-      state.put(OPTIMIZER_STEPS, optimizer.steps());
-      state.put("seed", config.run().seed());
-      state.put("samples_consumed", step * config.train().globalBatch());
-      pending.commit(state);
+      Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.asMap()), Map.of("format", "pt"));
+      Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()),
+          Map.of("format", "pt"));
+      pending.commit(new TrainingState(step, optimizer.steps(), config.run().seed(),
+          step * config.train().globalBatch()).toJson());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write checkpoint of step " + step, e);
     }
@@ -73,7 +64,7 @@ public final class TrainerCheckpoints {
     }
     Checkpoint checkpoint = latest.get();
     restore(CheckpointTensors.of(checkpoint), params, optimizer,
-        checkpoint.state().path(OPTIMIZER_STEPS).asLong(), manager);
+        TrainingState.of(checkpoint).optimizerSteps(), manager);
     log.info("resumed from checkpoint step {}", checkpoint.step());
     return checkpoint.step();
   }
@@ -88,7 +79,7 @@ public final class TrainerCheckpoints {
     Map<String, NDArray> moments = new LinkedHashMap<>();
     for (String name : params.names()) {
       for (String moment : List.of(AdamW.EXP_AVG + name, AdamW.EXP_AVG_SQ + name)) {
-        moments.put(moment, saved.get(moment).toNDArray(manager));
+        moments.put(moment, HostArrays.toArray(saved.get(moment), manager));
       }
     }
     optimizer.restore(optimizerSteps, moments);
@@ -101,7 +92,7 @@ public final class TrainerCheckpoints {
 
   private static void loadParameters(CheckpointTensors saved, Parameters params, NDManager manager) {
     for (String name : params.names()) {
-      NDArray value = saved.get(name).toNDArray(manager);
+      NDArray value = HostArrays.toArray(saved.get(name), manager);
       NDArray target = params.get(name);
       if (!value.getShape().equals(target.getShape())) {
         throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
@@ -109,19 +100,6 @@ public final class TrainerCheckpoints {
       }
       Ops.copyInto(target, value.toType(target.getDataType(), false));
     }
-  }
-
-  /**
-   * Writes one shard of a checkpoint into {@code dir}: model-SUFFIX.safetensors and optimizer-SUFFIX.safetensors,
-   * tensors named as in the single worker's files, then fsyncs and describes them.
-   */
-  public static List<ManifestFile> writeShard(Path dir, String suffix, Map<String, HostTensor> model,
-      Map<String, HostTensor> moments) throws IOException {
-    Path modelFile = dir.resolve("model-" + suffix + ".safetensors");
-    Path optimizerFile = dir.resolve("optimizer-" + suffix + ".safetensors");
-    Safetensors.write(modelFile, model, Map.of("format", "pt"));
-    Safetensors.write(optimizerFile, moments, Map.of("format", "pt"));
-    return List.of(ManifestFile.describe(modelFile), ManifestFile.describe(optimizerFile));
   }
 
   public Optional<Checkpoint> latest() {
@@ -135,7 +113,7 @@ public final class TrainerCheckpoints {
   /** Copies to host memory: the step may go on changing the arrays while the copies are written. */
   public static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
-    arrays.forEach((name, array) -> out.put(name, HostTensor.of(array)));
+    arrays.forEach((name, array) -> out.put(name, HostArrays.toHost(array)));
     return out;
   }
 

@@ -7,14 +7,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.device.OutOfDeviceMemory;
+import dev.cohort.device.OutOfDeviceMemory.Phase;
 import dev.cohort.metrics.ObjectiveFigures;
 import dev.cohort.model.Autograd;
-import dev.cohort.model.Loss;
 import dev.cohort.model.ExpertLoad;
+import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
+import dev.cohort.run.GradClipping;
+import dev.cohort.run.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
+  /** How errors name the process holding the whole model. */
+  private static final String WORKER = "the single-process trainer";
 
   private final TrainConfig config;
   private final Transformer model;
@@ -34,6 +40,7 @@ public final class TrainingStep {
   private final Objective objective;
   private final LrSchedule schedule;
   private final NDManager manager;
+  private Phase phase = Phase.FORWARD; // where an out-of-memory error struck
 
   public TrainingStep(TrainConfig config, Transformer model, Parameters params, AdamW optimizer, BatchSource batches,
       NDManager manager) {
@@ -51,12 +58,22 @@ public final class TrainingStep {
     this.manager = manager;
   }
 
+  /** One optimizer step; the engine running out of memory ends in a DeviceError naming the phase. */
   public StepResult run(long step) {
+    try {
+      return runPhases(step);
+    } catch (RuntimeException e) {
+      throw OutOfDeviceMemory.named(e, WORKER, phase, manager.getDevice());
+    }
+  }
+
+  private StepResult runPhases(long step) {
     Autograd.zeroGradients(params.arrays());
     int micro = config.gradAccumSteps();
     StepTotals totals = new StepTotals(micro);
     for (int m = 0; m < micro; m++) {
       try (NDScope scope = new NDScope()) {
+        phase = Phase.FORWARD;
         Autograd.record(true);
         long start = System.nanoTime();
         NDArray tokens = objective.tokens(manager, step, m); // (B, T)
@@ -66,6 +83,7 @@ public final class TrainingStep {
         Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, m);
         Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());
         long forwardEnd = System.nanoTime();
+        phase = Phase.BACKWARD;
         // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch.
         Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro)));
         if (recomputed != null) Autograd.backward(embedded, recomputed.backward(micro));
@@ -75,6 +93,7 @@ public final class TrainingStep {
         Autograd.record(false);
       }
     }
+    phase = Phase.OPTIMIZER;
     long optimizerStart = System.nanoTime();
     double gradNorm = globalGradNorm();
     double lr = schedule.at(step);

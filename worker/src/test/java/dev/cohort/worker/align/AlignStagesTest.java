@@ -13,7 +13,7 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.data.DataError;
-import dev.cohort.worker.train.Trainer;
+import dev.cohort.worker.single.Trainer;
 import dev.cohort.worker.train.TrainedModel;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cohort.cluster.HostPort;
 import dev.cohort.placement.WorkerId;
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -200,7 +200,7 @@ class SocketExchangeTest {
     name(out, "act");
     out.writeInt(0);
     name(out, from.value());
-    out.writeByte(DType.F32.code());
+    out.writeByte(DType.F32.wireCode());
     out.writeByte(shape.length);
     for (long dim : shape) out.writeLong(dim);
     out.writeLong(length);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cohort.cluster.HostPort;
 import dev.cohort.placement.WorkerId;
-import dev.cohort.wire.DType;
+import dev.cohort.tensor.DType;
 import dev.cohort.wire.TensorPayload;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

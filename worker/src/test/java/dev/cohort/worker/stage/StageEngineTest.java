@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.model.ModelLayout;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
+import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.protocol.StepSummary;
+import dev.cohort.run.Corpora;
 import dev.cohort.worker.train.AdamW;
-import dev.cohort.worker.train.Corpora;
+import dev.cohort.worker.train.Batches;
 import dev.cohort.worker.train.StepResult;
 import dev.cohort.worker.train.TrainingStep;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class StageEngineTest {
           DataType.FLOAT32);
       params.requireGradients();
       TrainingStep step = new TrainingStep(config.train(), new Transformer(config.model(), params, manager), params,
-          new AdamW(config.train(), params), Corpora.batches(Corpora.openOrPrepare(config), config), manager);
+          new AdamW(config.train(), params), Batches.of(Corpora.openOrPrepare(config), config), manager);
       double[] losses = new double[STEPS];
       for (int s = 0; s < STEPS; s++) {
         StepResult r = step.run(s);

@@ -1,0 +1,28 @@
+package dev.cohort.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cohort.protocol.CoordinatorProtocol.Gradients;
+import dev.cohort.protocol.CoordinatorProtocol.StepReport;
+import dev.cohort.protocol.StepSummary;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StepLineTest {
+  private static Gradients gradients(String worker, int stage, long deviceMemoryBytes) {
+    StepReport report = new StepReport(1, stage == 1 ? 2.0 : 0, 0, 0, stage, 0, new int[0][], new int[0],
+        new double[0], 1, 2, 0, 0, stage == 0 ? 64 : 0, new double[0], deviceMemoryBytes);
+    return new Gradients("run", 0, 3, worker, report);
+  }
+
+  @Test
+  void aGpuWorkersDeviceMemoryIsInItsEntryAndACpuWorkerHasNone() {
+    List<Gradients> reports = List.of(gradients("a", 0, 5L << 30), gradients("b", 1, -1));
+    JsonNode workers = StepLine.of(3, StepSummary.of(reports.stream().map(Gradients::report).toList(), 1, 0),
+        1e-3, false, 10, 6400, reports).get("workers");
+    assertEquals(5L << 30, workers.get(0).get(StepLine.DEVICE_MEMORY).asLong());
+    assertFalse(workers.get(1).has(StepLine.DEVICE_MEMORY));
+  }
+}

@@ -1,0 +1,15 @@
+package dev.cohort.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * @param hidden (N, d) the block's output
+ * @param balanceLoss scalar Switch load-balancing loss: E * sum_e f_e * P_e, 1 when perfectly balanced
+ * @param zLoss scalar router z-loss: mean over tokens of logsumexp(logits)^2
+ * @param tokensPerExpert slots routed to each expert (before capacity), for metrics
+ * @param dropped slots dropped for exceeding an expert's capacity
+ * @param routerEntropy mean over tokens of the router distribution's entropy, in nats (log E: undecided; 0: certain)
+ * @param experts (N, k) int64, the chosen experts (as {@link Routing#experts()}): what a recomputed forward replays
+ */
+public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray zLoss, int[] tokensPerExpert, int dropped,
+    double routerEntropy, NDArray experts) {}

@@ -1,0 +1,109 @@
+package dev.cohort.worker.single;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.cohort.config.CohortConfig;
+import dev.cohort.config.ConfigError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The single-worker loop on the bundled Brown corpus with a tiny model (GPT-2 vocabulary, d = 32). */
+class TrainerTest {
+  private static final Path TINY = Path.of("../conf/model/tiny.conf");
+  @TempDir static Path prepared;
+  @TempDir Path runs;
+
+  private Config hocon(String... overrides) {
+    List<String> all = new ArrayList<>(List.of(
+        "model.vocab-size = 50257", "data.seq-len = 32", "data.prepared = \"" + prepared.resolve("brown") + "\"",
+        "run.dir = \"" + runs + "\"", "train.micro-batch-size = 4", "train.grad-accum-steps = 2",
+        "train.warmup-steps = 3", "train.lr = 0.01", "train.eval-every = 0", "checkpoint.every = 4",
+        "train.threads = 1"));
+    all.addAll(List.of(overrides));
+    return CohortConfig.hocon(TINY, all);
+  }
+
+  private static List<JsonNode> metrics(Path runDir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) lines.add(json.readTree(line));
+    return lines;
+  }
+
+  private static List<JsonNode> train(Config hocon, boolean resume, long crashAfterStep) {
+    try (Trainer trainer = new Trainer(CohortConfig.fromHocon(hocon), hocon, resume)) {
+      trainer.run((metrics, total) -> {
+        if (metrics.get("step").asLong() == crashAfterStep) throw new SimulatedCrash();
+      });
+      return metrics(trainer.runDirectory().root());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static final class SimulatedCrash extends RuntimeException {}
+
+  @Test
+  void lossOnTheBundledCorpusFallsWellBelowItsStartingValue() {
+    List<JsonNode> lines = train(hocon("train.steps = 50", "train.eval-every = 50", "run.name = falls"), false, -1);
+    double first = lines.get(0).get("loss").asDouble();
+    double lastFive = lines.subList(45, 50).stream().mapToDouble(l -> l.get("loss").asDouble()).average().orElseThrow();
+    assertTrue(first > 10, "a fresh model predicts ~uniformly over 50257 tokens (ln = 10.8), got " + first);
+    assertTrue(lastFive < first - 2.5, "loss fell only from " + first + " to " + lastFive);
+    JsonNode last = lines.get(49);
+    assertTrue(last.get("val_loss").asDouble() < first - 2.5, "validation loss " + last.get("val_loss"));
+    for (String field : List.of("step", "loss", "aux_loss", "lr", "grad_norm", "tokens_per_s", "step_ms")) {
+      assertTrue(last.has(field), "metrics line lacks " + field);
+    }
+    JsonNode experts = last.get("expert_tokens");
+    assertEquals(2, experts.size(), "one row per MoE layer");
+    int routed = 0;
+    for (JsonNode count : experts.get(0)) routed += count.asInt();
+    assertEquals(2 * 4 * 32 * 2, routed, "every token of the step routed to top-k = 2 experts");
+  }
+
+  @Test
+  void resumedRunReproducesTheUninterruptedRunsLossesExactly() throws IOException {
+    List<JsonNode> uninterrupted = train(hocon("train.steps = 10", "run.name = straight"), false, -1);
+    Config crashing = hocon("train.steps = 10", "run.name = crashed");
+    assertThrows(SimulatedCrash.class, () -> train(crashing, false, 6)); // checkpoint at step 4, crash after 6
+    List<JsonNode> resumed = train(crashing, true, -1);
+    assertEquals(10, resumed.size(), "each step logged once after resuming");
+    for (int step = 0; step < 10; step++) {
+      assertEquals(step, resumed.get(step).get("step").asLong());
+      assertEquals(uninterrupted.get(step).get("loss").asDouble(), resumed.get(step).get("loss").asDouble(), 0.0,
+          "loss of step " + step);
+      assertEquals(uninterrupted.get(step).get("grad_norm").asDouble(),
+          resumed.get(step).get("grad_norm").asDouble(), 0.0, "grad norm of step " + step);
+    }
+  }
+
+  @Test
+  void aNewRunRefusesToOverwriteAnExistingOne() {
+    Config config = hocon("train.steps = 1", "run.name = once");
+    train(config, false, -1);
+    ConfigError error = assertThrows(ConfigError.class, () -> train(config, false, -1));
+    assertTrue(error.getMessage().contains("--resume"), error.getMessage());
+  }
+
+  @Test
+  void checkpointsKeepOnlyTheLastK() throws IOException {
+    train(hocon("train.steps = 12", "checkpoint.every = 2", "checkpoint.keep = 2", "run.name = pruned"), false, -1);
+    try (Stream<Path> dirs = Files.list(runs.resolve("pruned").resolve("checkpoints"))) {
+      List<String> names = dirs.map(p -> p.getFileName().toString()).sorted(Comparator.naturalOrder()).toList();
+      assertEquals(List.of("step-00000010", "step-00000012"), names);
+    }
+  }
+}
