@@ -2,7 +2,9 @@ package dev.cohort.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.data.DataMixture;
 import dev.cohort.data.PreparedCorpus;
+import dev.cohort.data.SplitStats;
 import dev.cohort.run.Corpora;
 import dev.cohort.worker.train.Evaluation;
 import dev.cohort.worker.train.TrainedModel;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Perplexity of a run's newest checkpoint on a prepared split; prints one JSON line.")
+    description = "Loss (nats per token), perplexity and bits per byte of text of a run's newest checkpoint on a "
+        + "prepared split; prints one JSON line.")
 public final class EvalCommand implements Callable<Integer> {
   @Mixin RunOptions run;
 
@@ -32,20 +35,31 @@ public final class EvalCommand implements Callable<Integer> {
     }
     Threads.configure(0);
     try (TrainedModel trained = TrainedModel.load(run.dir, run.overrides)) {
-      PreparedCorpus corpus = Corpora.openOrPrepare(trained.config());
-      int seqLen = trained.config().data().seqLen();
-      Evaluation.SplitLoss result = Evaluation.splitLoss(trained.model(),
-          split.equals("train") ? corpus.train() : corpus.validation(), seqLen, batch, maxBatches,
-          trained.manager());
-      ObjectNode out = new ObjectMapper().createObjectNode();
-      out.put("run", run.dir.toString());
-      out.put("checkpoint_step", trained.step());
-      out.put("split", split);
-      out.put("tokens", result.tokens());
-      out.put("loss", result.loss());
-      out.put("perplexity", result.perplexity());
-      System.out.println(out);
+      DataMixture data = Corpora.openOrPrepare(trained.config());
+      for (DataMixture.Source source : data.sources()) {
+        evaluate(trained, source, data.sources().size() > 1);
+      }
     }
     return 0;
+  }
+
+  /** Prints one JSON line: the split of one corpus (of a mixture's source, named, when {@code named}). */
+  private void evaluate(TrainedModel trained, DataMixture.Source source, boolean named) {
+    PreparedCorpus corpus = source.corpus();
+    int seqLen = trained.config().data().seqLen();
+    boolean train = split.equals("train");
+    Evaluation.SplitLoss result = Evaluation.splitLoss(trained.model(),
+        train ? corpus.train() : corpus.validation(), seqLen, batch, maxBatches, trained.manager());
+    SplitStats stats = train ? corpus.index().train() : corpus.index().validation();
+    ObjectNode out = new ObjectMapper().createObjectNode();
+    out.put("run", run.dir.toString());
+    if (named) out.put("source", source.name());
+    out.put("checkpoint_step", trained.step());
+    out.put("split", split);
+    out.put("tokens", result.tokens());
+    out.put("loss", result.loss());
+    out.put("perplexity", result.perplexity());
+    out.put("bits_per_byte", stats.bitsPerByte(result.loss()));
+    System.out.println(out);
   }
 }

@@ -3,6 +3,7 @@ package dev.cohort.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.config.ConfigError;
+import dev.cohort.data.RunTokenizer;
 import dev.cohort.hf.HfArchitecture;
 import dev.cohort.hf.HfExport;
 import dev.cohort.tensor.DType;
@@ -46,7 +47,7 @@ public final class ExportCommand implements Callable<Integer> {
     if (Files.exists(output)) throw new ConfigError("--output", output + " already exists: choose a new directory");
     RunCheckpoints.Saved saved = RunCheckpoints.read(run, step);
     HfArchitecture architecture = HfExport.write(saved.config().model(), saved.tensors(),
-        saved.config().data().tokenizer(), new HfExport.Options(type, dropless), output);
+        RunTokenizer.of(saved.config().data()), new HfExport.Options(type, dropless), output);
     ObjectNode out = new ObjectMapper().createObjectNode();
     out.put("run", run.toString());
     out.put("checkpoint_step", saved.step());

@@ -1,5 +1,6 @@
 package dev.cohort.cli;
 
+import dev.cohort.data.RunTokenizer;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.worker.generate.Generator;
 import dev.cohort.worker.generate.Sampler;
@@ -37,9 +38,9 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     Threads.configure(0);
     try (TrainedModel trained = TrainedModel.load(run.dir, run.overrides)) {
-      Tokenizer tokenizer = Tokenizer.named(trained.config().data().tokenizer());
+      Tokenizer tokenizer = RunTokenizer.of(trained.config().data());
       int[] out = new Generator(trained.model(), trained.manager())
-          .generate(tokenizer.encode(prompt), maxTokens, sampler, seed, tokenizer.endOfText());
+          .generate(tokenizer.prompt(prompt), maxTokens, sampler, seed, tokenizer.endOfText());
       System.out.println(prompt + tokenizer.decode(out));
     }
     return 0;

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Trains Mixture-of-Experts language models across JVM workers.",
     subcommands = {
       PrepareCommand.class,
+      TokenizerCommand.class,
       TrainCommand.class,
       EvalCommand.class,
       TaskCommand.class,

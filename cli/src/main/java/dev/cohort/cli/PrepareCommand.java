@@ -42,7 +42,9 @@ public final class PrepareCommand implements Callable<Integer> {
   String field;
 
   @Option(names = "--tokenizer", defaultValue = Tokenizer.DEFAULT,
-      description = "gpt2 (r50k_base), p50k, cl100k or o200k (default: ${DEFAULT-VALUE}).")
+      paramLabel = "NAME|tokenizer.json|DIR",
+      description = "brown-8k (the default run's), gpt2 (r50k_base), p50k, cl100k, o200k, or a Hugging Face "
+          + "tokenizer.json (or a directory holding one), copied into the output (default: ${DEFAULT-VALUE}).")
   String tokenizer;
 
   @Option(names = "--validation-fraction", defaultValue = "0.05",
@@ -73,6 +75,8 @@ public final class PrepareCommand implements Callable<Integer> {
     summary.put("output", output.toString());
     summary.put("source", index.source());
     summary.put("tokenizer", index.tokenizer());
+    summary.put("tokenizerFingerprint", index.tokenizerFingerprint());
+    summary.put("vocabSize", index.vocabSize());
     summary.put("dtype", index.dtype());
     summary.put("trainTokens", index.train().tokens());
     summary.put("trainDocuments", index.train().documents());

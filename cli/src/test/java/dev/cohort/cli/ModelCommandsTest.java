@@ -1,5 +1,6 @@
 package dev.cohort.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
+import dev.cohort.data.Tokenizer;
 import dev.cohort.hf.HfExport;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.HostArrays;
@@ -28,6 +30,7 @@ import dev.cohort.worker.train.TrainerCheckpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** import, export and upcycle end to end through the command line, on tiny models written as Hugging Face dirs. */
 class ModelCommandsTest {
+  private static final String TOKENIZER = "tokenizer.json";
   private static final Path TINY_DENSE = Path.of("../conf/model/tiny-dense.conf");
   /** float32 logits of two forwards that differ only in rounding (copy upcycling sums w_k * MLP(x)). */
   private static final double ROUNDING = 1e-5;
@@ -44,7 +48,7 @@ class ModelCommandsTest {
   @TempDir Path dir;
 
   @Test
-  void importThenExportGivesBackTheSameFilesAndUpcyclingKeepsTheLogits() throws IOException {
+  void importThenExportGivesBackTheSameFilesTokenizerIncludedAndUpcyclingKeepsTheLogits() throws IOException {
     Path hf = writeDenseHfDirectory();
     Path dense = dir.resolve("dense");
     run("import", "--input", hf.toString(), "--output", dense.toString(), "--set", "train.steps=3");
@@ -53,6 +57,10 @@ class ModelCommandsTest {
     Map<String, HostTensor> before = Safetensors.read(hf.resolve(HfExport.WEIGHTS)).tensors();
     assertEquals(before, Safetensors.read(again.resolve(HfExport.WEIGHTS)).tensors(), "weights bitwise equal");
     assertEquals(json(hf.resolve(HfExport.CONFIG)), json(again.resolve(HfExport.CONFIG)));
+    CohortConfig imported = CohortConfig.fromHocon(new RunDirectory(dense).resumedConfig(List.of()));
+    assertEquals(dense.resolve(TOKENIZER).toAbsolutePath().toString(), imported.data().tokenizer(),
+        "the imported run keeps the model's own tokenizer");
+    assertArrayEquals(Files.readAllBytes(hf.resolve(TOKENIZER)), Files.readAllBytes(again.resolve(TOKENIZER)));
 
     Path moe = dir.resolve("moe");
     run("upcycle", "--run", dense.toString(), "--output", moe.toString(), "--method", "copy", "--experts", "4",
@@ -123,7 +131,7 @@ class ModelCommandsTest {
       Parameters params = Parameters.initialize(ModelLayout.of(model), 21, manager, DataType.FLOAT32);
       Map<String, HostTensor> tensors = new LinkedHashMap<>();
       params.asMap().forEach((name, array) -> tensors.put(name, HostArrays.toHost(array)));
-      HfExport.write(model, tensors, "gpt2", new HfExport.Options(DType.F32, false), hf);
+      HfExport.write(model, tensors, Tokenizer.named("gpt2"), new HfExport.Options(DType.F32, false), hf);
     }
     return hf;
   }

@@ -48,10 +48,10 @@ class PrepareCommandTest {
   }
 
   @Test
-  void defaultsAreGpt2FieldTextAndFivePercentValidation() {
+  void defaultsAreTheDefaultRunsTokenizerFieldTextAndFivePercentValidation() {
     PrepareCommand prepare = new PrepareCommand();
     new CommandLine(prepare).parseArgs("--input", "bundled", "--output", "x");
-    assertEquals("gpt2", prepare.tokenizer);
+    assertEquals("brown-8k", prepare.tokenizer);
     assertEquals("text", prepare.field);
     assertEquals(0.05, prepare.validationFraction);
     assertEquals(1337, prepare.seed);

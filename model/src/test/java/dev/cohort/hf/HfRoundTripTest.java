@@ -17,6 +17,7 @@ import dev.cohort.checkpoint.Safetensors;
 import dev.cohort.checkpoint.SafetensorsFile;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
+import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
@@ -116,7 +117,7 @@ class HfRoundTripTest {
   void bfloat16ExportRoundsEachWeightToNearestEven() throws IOException {
     ModelConfig model = tiny();
     Map<String, HostTensor> original = hostTensors(randomParameters(model));
-    HfExport.write(model, original, "gpt2", new HfExport.Options(DType.BF16, false), dir);
+    HfExport.write(model, original, Tokenizer.named("gpt2"), new HfExport.Options(DType.BF16, false), dir);
     assertEquals("bfloat16", configJson().get("torch_dtype").asText());
     assertEquals(DType.BF16, weights().entry("model.embed_tokens.weight").dtype());
     HfImport.Imported imported = HfImport.read(dir);
@@ -150,7 +151,7 @@ class HfRoundTripTest {
   @Test
   void aTransformersFeatureCohortLacksIsRefusedOnImport() throws IOException {
     ModelConfig model = tiny();
-    HfExport.write(model, hostTensors(randomParameters(model)), "gpt2", F32, dir);
+    HfExport.write(model, hostTensors(randomParameters(model)), Tokenizer.named("gpt2"), F32, dir);
     ObjectNode json = (ObjectNode) configJson();
     json.put("sliding_window", 4096);
     new ObjectMapper().writeValue(dir.resolve(HfExport.CONFIG).toFile(), json);
@@ -161,7 +162,7 @@ class HfRoundTripTest {
   @Test
   void transformers5RopeParametersAreRead() throws IOException {
     ModelConfig model = tiny("rope-theta = 500000.0");
-    HfExport.write(model, hostTensors(randomParameters(model)), "gpt2", F32, dir);
+    HfExport.write(model, hostTensors(randomParameters(model)), Tokenizer.named("gpt2"), F32, dir);
     ObjectNode json = (ObjectNode) configJson();
     json.remove("rope_theta");
     json.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 250000.0);
@@ -175,14 +176,14 @@ class HfRoundTripTest {
 
   private void assertRefused(ModelConfig model, String expected) {
     HfError error = assertThrows(HfError.class,
-        () -> HfExport.write(model, hostTensors(randomParameters(model)), "gpt2", F32, dir));
+        () -> HfExport.write(model, hostTensors(randomParameters(model)), Tokenizer.named("gpt2"), F32, dir));
     assertTrue(error.getMessage().contains(expected), error.getMessage());
   }
 
   /** @return the parameters exported */
   private Parameters assertRoundTrip(ModelConfig model, HfArchitecture expected) throws IOException {
     Parameters params = randomParameters(model);
-    assertEquals(expected, HfExport.write(model, hostTensors(params), "gpt2", F32, dir));
+    assertEquals(expected, HfExport.write(model, hostTensors(params), Tokenizer.named("gpt2"), F32, dir));
     assertEquals(expected.className(), configJson().get("architectures").get(0).asText());
     HfImport.Imported imported = HfImport.read(dir);
     assertEquals(expected, imported.architecture());

@@ -70,7 +70,7 @@ public record CohortConfig(
       config = new CohortConfig(
           bind(cohort, "run", RunConfig.class),
           bindModel(cohort.getConfig("model")),
-          bind(cohort, "data", DataConfig.class),
+          bindData(cohort.getConfig("data")),
           bind(cohort, "train", TrainConfig.class),
           bind(cohort, "parallel", ParallelConfig.class),
           bind(cohort, "checkpoint", CheckpointConfig.class),
@@ -113,6 +113,12 @@ public record CohortConfig(
     MoeConfig moe = RecordBinder.bind(model.getConfig("moe"), MoeConfig.class);
     LoopConfig loop = RecordBinder.bind(model.getConfig("loop"), LoopConfig.class);
     return RecordBinder.bind(model.withoutPath("moe").withoutPath("loop"), ModelConfig.class, moe, loop);
+  }
+
+  private static DataConfig bindData(Config data) {
+    List<DataSourceConfig> sources = data.getConfigList("sources").stream()
+        .map(source -> RecordBinder.bind(source, DataSourceConfig.class)).toList();
+    return RecordBinder.bind(data.withoutPath("sources"), DataConfig.class, sources);
   }
 
   private static ClusterConfig bindCluster(Config cluster) {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -14,7 +15,10 @@ import java.util.Set;
 final class RecordBinder {
   private RecordBinder() {}
 
-  /** @param nested values for the record components that are themselves records, in declaration order */
+  /**
+   * @param nested values for the record components that are themselves records or lists (of records), in
+   *     declaration order
+   */
   static <T extends Record> T bind(Config config, Class<T> type, Object... nested) {
     RecordComponent[] components = type.getRecordComponents();
     Object[] values = new Object[components.length];
@@ -24,7 +28,7 @@ final class RecordBinder {
       RecordComponent c = components[i];
       String key = kebab(c.getName());
       known.add(key);
-      if (c.getType().isRecord()) {
+      if (c.getType().isRecord() || c.getType() == List.class) {
         values[i] = nested[nextNested++];
         continue;
       }

@@ -10,9 +10,11 @@ import java.nio.file.Path;
  * were made.
  *
  * @param formatVersion layout version of the prepared directory; bumped when the files change meaning
- * @param tokenizer tokenizer name, as {@link Tokenizer#named} takes it
+ * @param tokenizer the tokenizer as the corpus was prepared with it: a bundled name or a tokenizer.json's path
+ * @param tokenizerFingerprint {@link Tokenizer#fingerprint}: the name, or the tokenizer.json's SHA-256, whose
+ *     copy sits beside index.json
  * @param vocabSize every token id is below this
- * @param endOfText the id appended after each document
+ * @param endOfText the id appended after each document (eos)
  * @param dtype token storage, "uint16" or "int32" (see {@link TokenDtype})
  * @param train the training split
  * @param validation the validation split
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 public record CorpusIndex(
     int formatVersion,
     String tokenizer,
+    String tokenizerFingerprint,
     int vocabSize,
     int endOfText,
     String dtype,
@@ -34,7 +37,7 @@ public record CorpusIndex(
     long seed,
     double validationFraction) {
 
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
   public static final String FILE_NAME = "index.json";
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -3,10 +3,11 @@ package dev.cohort.data;
 import dev.cohort.config.DataConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Tokenizes a JSON-lines corpus into a prepared directory: {@code train.bin}, {@code val.bin} and
@@ -17,12 +18,20 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * there are two or more, never all of them) through a seeded {@link Permutation} of document numbers: the
  * same corpus and seed always give the same split, in O(1) memory. That needs the document count up front,
  * so the corpus is read twice: a cheap count of non-blank lines, then the tokenizing pass.
+ *
+ * <p>Each document is written as {@link Tokenizer#prompt} lays it out (bos when the tokenizer's template has one,
+ * then the text), followed by the tokenizer's end-of-text: so between two documents there is always eos, and bos
+ * too for tokenizers that start sequences with one (Llama's). Documents are tokenized in parallel on every core,
+ * a batch at a time, and written in corpus order, so the output does not depend on the thread count. A Hugging
+ * Face tokenizer is copied into the directory (with its tokenizer_config.json when there is one) and its SHA-256
+ * recorded, so the corpus always names the exact tokenizer it was made with.
  */
 public final class CorpusPreparer {
   public static final String TRAIN_FILE = "train.bin";
   public static final String VALIDATION_FILE = "val.bin";
 
-  private static final int BYTES_PER_MIB = 1 << 20;
+  /** Characters of text tokenized per parallel batch: large enough to keep every core busy, small in memory. */
+  private static final int BATCH_CHARS = 4 << 20;
 
   private CorpusPreparer() {}
 
@@ -31,7 +40,7 @@ public final class CorpusPreparer {
    * prepared corpus already there only once the new one is complete.
    *
    * @param field JSON field holding each document's text
-   * @param tokenizer a name {@link Tokenizer#named} knows
+   * @param tokenizer what {@link Tokenizer#load} takes: a bundled name or a tokenizer.json (or its directory)
    * @param validationFraction share of documents held out, in [0, 1)
    * @param seed seed of the document split
    * @param showProgress draw a progress bar over bytes read on stderr
@@ -41,13 +50,14 @@ public final class CorpusPreparer {
     if (!(validationFraction >= 0 && validationFraction < 1)) {
       throw new DataError("validation fraction must be in [0, 1), got " + validationFraction);
     }
-    Tokenizer tok = Tokenizer.named(tokenizer);
+    Tokenizer tok = Tokenizer.load(tokenizer);
     CorpusSource source = CorpusSource.resolve(input);
     refuseToReplaceForeignDirectory(outDir);
     try (StagedDirectory staged = StagedDirectory.beside(outDir)) {
       long documents = countDocuments(source);
       DocumentSplit split = DocumentSplit.of(documents, validationFraction, seed);
       CorpusIndex index = tokenize(source, field, tok, split, staged.path(), showProgress);
+      if (tok instanceof HfTokenizer hf) hf.copyInto(staged.path());
       index.write(staged.path().resolve(CorpusIndex.FILE_NAME));
       staged.publish();
     } catch (IOException e) {
@@ -78,7 +88,8 @@ public final class CorpusPreparer {
 
   private static boolean madeFrom(CorpusIndex index, DataConfig data, long seed) {
     return index.source().equals(data.corpus()) && index.field().equals(data.field())
-        && index.tokenizer().equals(data.tokenizer()) && index.seed() == seed
+        && index.tokenizerFingerprint().equals(Tokenizer.load(data.tokenizer()).fingerprint())
+        && index.seed() == seed
         && index.validationFraction() == data.validationFraction();
   }
 
@@ -91,26 +102,29 @@ public final class CorpusPreparer {
   private static CorpusIndex tokenize(CorpusSource source, String field, Tokenizer tok, DocumentSplit split,
       Path dir, boolean showProgress) throws IOException {
     TokenDtype dtype = TokenDtype.forVocab(tok.vocabSize());
-    try (SplitWriter writer = new SplitWriter(dir, dtype, tok, split);
-        InputStream raw = progressOver(source, showProgress);
-        InputStream in = CorpusSource.decompressed(raw, source.name())) {
-      JsonLines.forEachText(in, source.name(), field, writer::write);
+    try (SplitWriter writer = new SplitWriter(dir, dtype, tok, split)) {
+      Documents.forEach(source, field, "prepare", showProgress, writer::write);
+      writer.flush();
       if (writer.textTokens == 0) {
         throw new DataError("corpus " + source.name() + " is empty: no tokens in field '" + field + "'");
       }
       writer.close();
-      return new CorpusIndex(CorpusIndex.FORMAT_VERSION, tok.name(), tok.vocabSize(), tok.endOfText(),
-          dtype.label(), writer.train.stats(), writer.validation.stats(), source.name(), field, split.seed(),
+      return new CorpusIndex(CorpusIndex.FORMAT_VERSION, tok.name(), tok.fingerprint(), tok.vocabSize(),
+          tok.endOfText(), dtype.label(), writer.train.stats(), writer.validation.stats(), source.name(), field, split.seed(),
           split.fraction());
     }
   }
 
-  /** Sends each document, tokenized, to the split it belongs to. */
+  private record Tokenized(int[] tokens, long bytes) {}
+
+  /** Sends each document, tokenized, to the split it belongs to, tokenizing a batch of documents at a time. */
   private static final class SplitWriter implements AutoCloseable {
     final TokenWriter train;
     final TokenWriter validation;
     final Tokenizer tokenizer;
     final DocumentSplit split;
+    final List<String> batch = new ArrayList<>();
+    long batchChars;
     long documents;
     long textTokens;
 
@@ -122,10 +136,22 @@ public final class CorpusPreparer {
     }
 
     void write(String text) throws IOException {
-      int[] tokens = tokenizer.encode(text);
-      textTokens += tokens.length;
-      TokenWriter target = split.isValidation(documents++) ? validation : train;
-      target.writeDocument(tokens, tokenizer.endOfText());
+      batch.add(text);
+      batchChars += text.length();
+      if (batchChars >= BATCH_CHARS) flush();
+    }
+
+    /** Tokenizes the batch on every core (a parallel stream keeps the documents' order) and writes it. */
+    void flush() throws IOException {
+      List<Tokenized> tokenized = batch.parallelStream()
+          .map(text -> new Tokenized(tokenizer.prompt(text), text.getBytes(StandardCharsets.UTF_8).length)).toList();
+      for (Tokenized document : tokenized) {
+        textTokens += document.tokens().length;
+        TokenWriter target = split.isValidation(documents++) ? validation : train;
+        target.writeDocument(document.tokens(), document.bytes(), tokenizer.endOfText());
+      }
+      batch.clear();
+      batchChars = 0;
     }
 
     @Override
@@ -136,17 +162,6 @@ public final class CorpusPreparer {
         validation.close();
       }
     }
-  }
-
-  private static InputStream progressOver(CorpusSource source, boolean showProgress) throws IOException {
-    InputStream raw = source.openRaw();
-    if (!showProgress) return raw;
-    ProgressBarBuilder bar = new ProgressBarBuilder()
-        .setTaskName("prepare " + source.name())
-        .setUnit("MiB", BYTES_PER_MIB)
-        .setInitialMax(source.sizeBytes())
-        .showSpeed();
-    return ProgressBar.wrap(raw, bar);
   }
 
   /** An existing output is replaced only when it is a prepared corpus (or empty), never a stranger's data. */

@@ -12,11 +12,6 @@ import java.nio.charset.StandardCharsets;
 
 /** Reads the text field of each non-blank line of a JSON-lines stream, naming the line of any bad input. */
 final class JsonLines {
-  /** A consumer of documents that may fail with an I/O error. */
-  interface DocumentSink {
-    void accept(String text) throws IOException;
-  }
-
   // Trailing tokens are an error: '{"text": "a"} junk' is not one JSON value.
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -34,7 +29,7 @@ final class JsonLines {
   }
 
   /** Hands the text of {@code field} of each non-blank line to {@code sink}, in order. */
-  static void forEachText(InputStream in, String sourceName, String field, DocumentSink sink)
+  static void forEachText(InputStream in, String sourceName, String field, Documents.Sink sink)
       throws IOException {
     BufferedReader reader = utf8(in);
     long lineNumber = 0;

@@ -57,9 +57,20 @@ public final class PreparedCorpus {
     return validation;
   }
 
-  /** The tokenizer name, for {@link Tokenizer#named}. */
-  public String tokenizer() {
-    return index.tokenizer();
+  /**
+   * The tokenizer the corpus was made with: the bundled one it names, or its own copy of the tokenizer.json,
+   * checked against the recorded SHA-256.
+   */
+  public Tokenizer tokenizer() {
+    if (!index.tokenizerFingerprint().startsWith(HfTokenizer.FINGERPRINT_PREFIX)) {
+      return Tokenizer.load(index.tokenizer());
+    }
+    Tokenizer copy = HfTokenizer.open(dir.resolve(HfTokenizer.FILE_NAME));
+    if (!copy.fingerprint().equals(index.tokenizerFingerprint())) {
+      throw new DataError("prepared corpus at " + dir + ": its " + HfTokenizer.FILE_NAME + " has "
+          + copy.fingerprint() + " but index.json records " + index.tokenizerFingerprint() + ": prepare it again");
+    }
+    return copy;
   }
 
   public int vocabSize() {

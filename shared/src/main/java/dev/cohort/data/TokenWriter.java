@@ -16,22 +16,24 @@ final class TokenWriter implements AutoCloseable {
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private long tokens;
   private long documents;
+  private long textBytes;
 
   TokenWriter(Path path, TokenDtype dtype) throws IOException {
     this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     this.dtype = dtype;
   }
 
-  /** Writes one document's tokens followed by its end-of-text marker. */
-  void writeDocument(int[] documentTokens, int endOfText) throws IOException {
+  /** Writes one document's tokens, made from {@code bytes} bytes of text, followed by its end-of-text marker. */
+  void writeDocument(int[] documentTokens, long bytes, int endOfText) throws IOException {
     for (int token : documentTokens) put(token);
     put(endOfText);
     tokens += documentTokens.length + 1;
     documents++;
+    textBytes += bytes;
   }
 
   SplitStats stats() {
-    return new SplitStats(tokens, documents);
+    return new SplitStats(tokens, documents, textBytes);
   }
 
   private void put(int token) throws IOException {

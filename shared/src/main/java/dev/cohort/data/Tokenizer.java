@@ -1,94 +1,75 @@
 package dev.cohort.data;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingRegistry;
-import com.knuddels.jtokkit.api.EncodingType;
-import com.knuddels.jtokkit.api.IntArrayList;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * A byte-pair tokenizer from JTokkit, whose vocabularies ship inside its jar (no network needed).
+ * Text to token ids and back. Two kinds: a tiktoken vocabulary bundled with JTokkit ({@code gpt2}, {@code p50k},
+ * {@code cl100k}, {@code o200k}) and any Hugging Face {@code tokenizer.json} (through the Rust library).
  *
- * <p>Thread-safe: JTokkit encodings are immutable.
+ * <p>A training document is laid out as transformers' tokenizer would with its special tokens, followed by
+ * end-of-text: {@code [bos] text eos}, where bos is present only when the tokenizer's own template adds one
+ * (Llama's {@code <s>}, Llama 3's {@code <|begin_of_text|>}; GPT-2 and Qwen add none). Implementations are
+ * thread-safe: documents are tokenized in parallel.
  */
-public final class Tokenizer {
-  /** The tokenizer used when none is named: GPT-2's. */
-  public static final String DEFAULT = "gpt2";
+public interface Tokenizer {
+  /** The tokenizer used when none is named, as data.tokenizer's default: the bundled brown-8k. */
+  String DEFAULT = "brown-8k";
 
   /**
-   * The known tokenizers. The vocabulary size counts the special tokens too (as tiktoken's n_vocab), so
-   * every id the tokenizer can emit, end-of-text included, is below it.
+   * The tokenizer {@code spec} names: a bundled vocabulary's name (tiktoken's, or the Brown corpus's "brown-8k"), or
+   * a path to a {@code tokenizer.json} or to a directory holding one.
    */
-  private enum Known {
-    GPT2("gpt2", EncodingType.R50K_BASE, 50_257, 50_256),
-    P50K("p50k", EncodingType.P50K_BASE, 50_281, 50_256),
-    CL100K("cl100k", EncodingType.CL100K_BASE, 100_277, 100_257),
-    O200K("o200k", EncodingType.O200K_BASE, 200_019, 199_999);
-
-    final String name;
-    final EncodingType type;
-    final int vocabSize;
-    final int endOfText;
-
-    Known(String name, EncodingType type, int vocabSize, int endOfText) {
-      this.name = name;
-      this.type = type;
-      this.vocabSize = vocabSize;
-      this.endOfText = endOfText;
-    }
+  static Tokenizer load(String spec) {
+    if (TiktokenTokenizer.isKnown(spec)) return TiktokenTokenizer.named(spec);
+    if (HfTokenizer.isBundled(spec)) return HfTokenizer.bundled(spec);
+    Path path = Path.of(spec);
+    if (Files.exists(path)) return HfTokenizer.open(path);
+    throw new DataError("unknown tokenizer '" + spec + "': give a tokenizer.json, a directory holding one, or one of "
+        + TiktokenTokenizer.knownNames() + ", " + String.join(", ", HfTokenizer.BUNDLED.keySet()));
   }
 
-  // Lazy: each vocabulary (up to 3.6 MB) is parsed only when first asked for.
-  private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-
-  private final Known known;
-  private final Encoding encoding;
-
-  private Tokenizer(Known known) {
-    this.known = known;
-    this.encoding = REGISTRY.getEncoding(known.type);
+  /** A bundled vocabulary: "gpt2" (r50k_base), "p50k", "cl100k" or "o200k". */
+  static Tokenizer named(String name) {
+    return TiktokenTokenizer.named(name);
   }
 
-  /** The tokenizer called {@code name}: "gpt2" (r50k_base), "p50k", "cl100k" or "o200k". */
-  public static Tokenizer named(String name) {
-    for (Known k : Known.values()) {
-      if (k.name.equals(name)) return new Tokenizer(k);
-    }
-    throw new DataError("unknown tokenizer '" + name + "': known tokenizers are " + knownNames());
+  /** Tokens of {@code text} with no special tokens added around it. */
+  int[] encode(String text);
+
+  /** The tokens' text, special tokens included; bytes that do not form whole UTF-8 characters become U+FFFD. */
+  String decode(int[] tokens);
+
+  /** Every id the tokenizer can emit, special tokens included, is below this. */
+  int vocabSize();
+
+  /** The id that ends every document (eos). */
+  int endOfText();
+
+  /** The id the tokenizer puts before a sequence, if its template adds one. */
+  OptionalInt beginOfText();
+
+  /** How a run names it: a bundled name, or the tokenizer.json's path. */
+  String name();
+
+  /** Identifies the vocabulary and rules: a bundled name, or {@code sha256:} and the tokenizer.json's hash. */
+  String fingerprint();
+
+  /** The bytes of the Hugging Face tokenizer.json this tokenizer runs, if it is one. */
+  default Optional<byte[]> tokenizerJson() {
+    return Optional.empty();
   }
 
-  /** The names {@link #named} accepts, comma separated. */
-  public static String knownNames() {
-    return Arrays.stream(Known.values()).map(k -> k.name).collect(Collectors.joining(", "));
-  }
-
-  /** Tokens of {@code text}; special-token text such as "<|endoftext|>" is encoded as ordinary text. */
-  public int[] encode(String text) {
-    return encoding.encodeOrdinary(text).toArray();
-  }
-
-  public String decode(int[] tokens) {
-    IntArrayList list = new IntArrayList(tokens.length);
-    for (int token : tokens) list.add(token);
-    return encoding.decode(list);
-  }
-
-  public int vocabSize() {
-    return known.vocabSize;
-  }
-
-  public int endOfText() {
-    return known.endOfText;
-  }
-
-  public String name() {
-    return known.name;
-  }
-
-  @Override
-  public String toString() {
-    return known.name;
+  /** {@code text} as a sequence to continue or train on: bos (when the tokenizer has one) then the text. */
+  default int[] prompt(String text) {
+    int[] body = encode(text);
+    OptionalInt bos = beginOfText();
+    if (bos.isEmpty()) return body;
+    int[] out = new int[body.length + 1];
+    out[0] = bos.getAsInt();
+    System.arraycopy(body, 0, out, 1, body.length);
+    return out;
   }
 }

@@ -10,7 +10,7 @@ package dev.cohort.data;
  * before or after a restart, reads the same window for the same g, with no shared state. That is what makes
  * resuming a run and splitting a batch across data-parallel workers exact.
  */
-public final class WindowSampler {
+public final class WindowSampler implements Windows {
   private final TokenFile tokens;
   private final int seqLen;
   private final long seed;
@@ -67,7 +67,7 @@ public final class WindowSampler {
     return order.apply(globalSampleIndex % numWindows);
   }
 
-  /** The seqLen + 1 tokens of sample {@code globalSampleIndex}: inputs [0, seqLen), targets [1, seqLen]. */
+  @Override
   public int[] window(long globalSampleIndex) {
     int[] window = new int[seqLen + 1];
     tokens.read(windowIndex(globalSampleIndex) * seqLen, window);

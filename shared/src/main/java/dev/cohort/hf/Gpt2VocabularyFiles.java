@@ -2,12 +2,13 @@ package dev.cohort.hf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.data.bpe.ByteAlphabet;
+import dev.cohort.data.bpe.ByteLevelTokenizerJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,12 +23,11 @@ import java.util.Map;
  * GPT-2's printable byte alphabet (bytes_to_unicode).
  */
 final class Gpt2VocabularyFiles {
-  static final String VOCAB = "vocab.json";
-  static final String MERGES = "merges.txt";
-  static final String TOKENIZER = "tokenizer.json";
+  static final String VOCAB = ByteLevelTokenizerJson.VOCAB;
+  static final String MERGES = ByteLevelTokenizerJson.MERGES;
+  static final String TOKENIZER = ByteLevelTokenizerJson.TOKENIZER;
   private static final String RANKS = "com/knuddels/jtokkit/r50k_base.tiktoken";
   private static final int BYTE_TOKENS = 256;
-  private static final String MERGES_HEADER = "#version: 0.2";
 
   private Gpt2VocabularyFiles() {}
 
@@ -38,15 +38,11 @@ final class Gpt2VocabularyFiles {
 
   static void write(Path dir, String endOfText, int endOfTextId) throws IOException {
     Derived bpe = derive();
-    ObjectNode vocab = new ObjectMapper().createObjectNode();
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode vocab = json.createObjectNode();
     for (int r = 0; r < bpe.tokens().size(); r++) vocab.put(bpe.tokens().get(r), r);
     vocab.put(endOfText, endOfTextId);
-    new ObjectMapper().writeValue(dir.resolve(VOCAB).toFile(), vocab);
-    List<String> mergesFile = new ArrayList<>(List.of(MERGES_HEADER));
-    mergesFile.addAll(bpe.merges());
-    Files.write(dir.resolve(MERGES), mergesFile, StandardCharsets.UTF_8);
-    new ObjectMapper().writeValue(dir.resolve(TOKENIZER).toFile(),
-        fastTokenizer(vocab, bpe.merges(), endOfText, endOfTextId));
+    ByteLevelTokenizerJson.writeFiles(json, vocab, bpe.merges(), Map.of(endOfText, endOfTextId), dir);
   }
 
   private static synchronized Derived derive() throws IOException {
@@ -54,48 +50,15 @@ final class Gpt2VocabularyFiles {
     List<byte[]> tokens = ranks();
     Map<String, Integer> rankOf = new HashMap<>();
     for (int r = 0; r < tokens.size(); r++) rankOf.put(key(tokens.get(r)), r);
-    String[] alphabet = byteAlphabet();
-    List<String> printable = tokens.stream().map(t -> printable(t, alphabet)).toList();
+    List<String> printable = tokens.stream().map(ByteAlphabet::printable).toList();
     List<String> merges = new ArrayList<>();
     for (int r = BYTE_TOKENS; r < tokens.size(); r++) {
       List<byte[]> parts = bpe(tokens.get(r), rankOf, r);
       if (parts.size() != 2) throw new IllegalStateException("token of rank " + r + " is not one merge of two parts");
-      merges.add(printable(parts.get(0), alphabet) + " " + printable(parts.get(1), alphabet));
+      merges.add(ByteAlphabet.printable(parts.get(0)) + " " + ByteAlphabet.printable(parts.get(1)));
     }
     derived = new Derived(printable, List.copyOf(merges));
     return derived;
-  }
-
-  /**
-   * tokenizer.json, the `tokenizers` library's serialization of the same BPE (GPT-2's own file has this shape):
-   * what AutoTokenizer loads whatever tokenizer class the model type suggests.
-   */
-  private static ObjectNode fastTokenizer(ObjectNode vocab, List<String> merges, String endOfText, int endOfTextId) {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    ObjectNode special = root.putArray("added_tokens").addObject();
-    special.put("id", endOfTextId).put("content", endOfText).put("single_word", false).put("lstrip", false)
-        .put("rstrip", false).put("normalized", true).put("special", true);
-    root.putNull("normalizer");
-    root.set("pre_tokenizer", byteLevel(json, false, true));
-    root.set("post_processor", byteLevel(json, true, false));
-    root.set("decoder", byteLevel(json, true, true));
-    ObjectNode model = root.putObject("model");
-    model.put("type", "BPE").putNull("dropout");
-    model.putNull("unk_token");
-    model.put("continuing_subword_prefix", "").put("end_of_word_suffix", "").put("fuse_unk", false)
-        .put("byte_fallback", false);
-    model.set("vocab", vocab);
-    merges.forEach(model.putArray("merges")::add);
-    return root;
-  }
-
-  private static ObjectNode byteLevel(ObjectMapper json, boolean addPrefixSpace, boolean trimOffsets) {
-    return json.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", addPrefixSpace)
-        .put("trim_offsets", trimOffsets).put("use_regex", true);
   }
 
   /** Byte-level BPE of {@code token} using only merges whose result ranks below {@code maxRank}. */
@@ -132,26 +95,6 @@ final class Gpt2VocabularyFiles {
       }
     }
     return tokens;
-  }
-
-  /**
-   * GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 map to code points from 256 on, so
-   * every token is a printable string.
-   */
-  static String[] byteAlphabet() {
-    String[] alphabet = new String[BYTE_TOKENS];
-    int next = BYTE_TOKENS;
-    for (int b = 0; b < BYTE_TOKENS; b++) {
-      boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      alphabet[b] = new String(Character.toChars(printable ? b : next++));
-    }
-    return alphabet;
-  }
-
-  private static String printable(byte[] token, String[] alphabet) {
-    StringBuilder out = new StringBuilder();
-    for (byte b : token) out.append(alphabet[b & 0xff]);
-    return out.toString();
   }
 
   private static String key(byte[] bytes) {

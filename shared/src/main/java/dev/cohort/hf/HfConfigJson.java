@@ -15,8 +15,12 @@ final class HfConfigJson {
 
   private HfConfigJson() {}
 
-  /** @param endOfText the tokenizer's end-of-text id, GPT-2's bos and eos alike */
-  static ObjectNode write(ModelConfig model, HfArchitecture architecture, DType dtype, int endOfText) {
+  /**
+   * @param endOfText the tokenizer's end-of-text id (eos)
+   * @param beginOfText its bos: the id its template starts a sequence with, else end-of-text as GPT-2's
+   */
+  static ObjectNode write(ModelConfig model, HfArchitecture architecture, DType dtype, int endOfText,
+      int beginOfText) {
     ObjectNode json = new ObjectMapper().createObjectNode();
     json.putArray("architectures").add(architecture.className());
     json.put("model_type", architecture.modelType());
@@ -35,11 +39,8 @@ final class HfConfigJson {
     json.put("tie_word_embeddings", model.tieEmbeddings());
     json.put("attention_dropout", 0.0);
     json.put("use_cache", true);
-    // A model narrower than its tokenizer (tiny test models) cannot emit end-of-text: name no such token then.
-    for (String key : List.of("bos_token_id", "eos_token_id")) {
-      if (endOfText < model.vocabSize()) json.put(key, endOfText);
-      else json.putNull(key);
-    }
+    putTokenId(json, "bos_token_id", beginOfText, model);
+    putTokenId(json, "eos_token_id", endOfText, model);
     json.put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32");
     MoeConfig moe = model.moe();
     switch (architecture) {
@@ -78,5 +79,11 @@ final class HfConfigJson {
       }
     }
     return json;
+  }
+
+  /** A model narrower than its tokenizer (tiny test models) cannot emit the token: name no such token then. */
+  private static void putTokenId(ObjectNode json, String key, int id, ModelConfig model) {
+    if (id < model.vocabSize()) json.put(key, id);
+    else json.putNull(key);
   }
 }

@@ -40,18 +40,18 @@ public final class HfExport {
 
   /**
    * @param tensors every parameter of {@code model} under Cohort's names (F32 or F64)
-   * @param tokenizer the run's tokenizer name (data.tokenizer)
+   * @param tok the run's tokenizer
    */
-  public static HfArchitecture write(ModelConfig model, Map<String, HostTensor> tensors, String tokenizer,
+  public static HfArchitecture write(ModelConfig model, Map<String, HostTensor> tensors, Tokenizer tok,
       Options options, Path dir) throws IOException {
     HfArchitecture architecture = HfArchitecture.of(model, options.dropless());
     Files.createDirectories(dir);
-    Tokenizer tok = Tokenizer.named(tokenizer);
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CONFIG).toFile(),
-        HfConfigJson.write(model, architecture, options.dtype(), tok.endOfText()));
+        HfConfigJson.write(model, architecture, options.dtype(), tok.endOfText(),
+            tok.beginOfText().orElse(tok.endOfText())));
     Safetensors.write(dir.resolve(WEIGHTS), hfTensors(model, tensors, architecture, options.dtype()),
         Map.of("format", "pt"));
-    HfTokenizerFiles.write(tokenizer, tok.endOfText(), dir);
+    HfTokenizerFiles.write(tok, dir);
     return architecture;
   }
 

@@ -2,16 +2,20 @@ package dev.cohort.hf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.data.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The tokenizer beside the weights. Cohort tokenizes with JTokkit's tiktoken vocabularies; GPT-2's (r50k_base) is
- * token for token the one of Hugging Face's "openai-community/gpt2" tokenizer, whose vocab.json and merges.txt are
- * written here so {@code AutoTokenizer.from_pretrained(dir)} works offline. Other vocabularies get a note.
+ * The tokenizer beside the weights, so {@code AutoTokenizer.from_pretrained(dir)} works offline. A run on a Hugging
+ * Face tokenizer.json (brought, imported or trained with {@code ./cohort tokenizer train}) gets that very file, with
+ * its bos / eos named in tokenizer_config.json. GPT-2's (r50k_base) is token for token the one of
+ * "openai-community/gpt2", whose vocab.json, merges.txt and tokenizer.json are derived here. Other tiktoken
+ * vocabularies get a note.
  */
 final class HfTokenizerFiles {
   static final String TOKENIZER_CONFIG = "tokenizer_config.json";
@@ -24,7 +28,12 @@ final class HfTokenizerFiles {
 
   private HfTokenizerFiles() {}
 
-  static void write(String tokenizer, int endOfText, Path dir) throws IOException {
+  static void write(Tokenizer tokenizer, Path dir) throws IOException {
+    Optional<byte[]> tokenizerJson = tokenizer.tokenizerJson();
+    if (tokenizerJson.isPresent()) {
+      writeTokenizerJson(tokenizer, tokenizerJson.get(), dir);
+      return;
+    }
     ObjectMapper json = new ObjectMapper();
     ObjectNode special = json.createObjectNode();
     special.put("bos_token", END_OF_TEXT);
@@ -32,14 +41,28 @@ final class HfTokenizerFiles {
     special.put("unk_token", END_OF_TEXT);
     json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(SPECIAL_TOKENS).toFile(), special);
     ObjectNode config = special.deepCopy();
-    if (tokenizer.equals(GPT2)) {
+    if (tokenizer.name().equals(GPT2)) {
       config.put("tokenizer_class", "GPT2Tokenizer");
-      Gpt2VocabularyFiles.write(dir, END_OF_TEXT, endOfText);
+      Gpt2VocabularyFiles.write(dir, END_OF_TEXT, tokenizer.endOfText());
     }
     config.put("add_prefix_space", false);
-    config.put("cohort_tokenizer", tokenizer);
+    config.put("cohort_tokenizer", tokenizer.name());
     json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(TOKENIZER_CONFIG).toFile(), config);
-    Files.writeString(dir.resolve(NOTE), note(tokenizer, endOfText), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(NOTE), note(tokenizer.name(), tokenizer.endOfText()), StandardCharsets.UTF_8);
+  }
+
+  /** The run's tokenizer.json as it is, and the bos / eos it was trained with (transformers reads them from here). */
+  private static void writeTokenizerJson(Tokenizer tokenizer, byte[] file, Path dir) throws IOException {
+    Files.write(dir.resolve(Gpt2VocabularyFiles.TOKENIZER), file);
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode special = json.createObjectNode();
+    special.put("eos_token", tokenizer.decode(new int[] {tokenizer.endOfText()}));
+    tokenizer.beginOfText().ifPresent(bos -> special.put("bos_token", tokenizer.decode(new int[] {bos})));
+    json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(SPECIAL_TOKENS).toFile(), special);
+    ObjectNode config = special.deepCopy();
+    config.put("tokenizer_class", "PreTrainedTokenizerFast");
+    config.put("cohort_tokenizer_sha256", tokenizer.fingerprint());
+    json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(TOKENIZER_CONFIG).toFile(), config);
   }
 
   private static String note(String tokenizer, int endOfText) {

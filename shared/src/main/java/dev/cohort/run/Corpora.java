@@ -2,19 +2,21 @@ package dev.cohort.run;
 
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
-import dev.cohort.data.CorpusPreparer;
-import dev.cohort.data.PreparedCorpus;
+import dev.cohort.data.DataMixture;
 
-/** The run's corpus: the prepared directory if it was made from data.corpus, else prepared now (first use). */
+/**
+ * The run's corpora: the prepared directory if it was made from data.corpus, else prepared now (first use); or the
+ * prepared sources of a data mixture (data.sources).
+ */
 public final class Corpora {
   private Corpora() {}
 
-  public static PreparedCorpus openOrPrepare(CohortConfig config) {
-    PreparedCorpus corpus = CorpusPreparer.openOrPrepare(config.data(), config.run().seed(), false);
-    if (corpus.vocabSize() > config.model().vocabSize()) {
+  public static DataMixture openOrPrepare(CohortConfig config) {
+    DataMixture data = DataMixture.open(config.data(), config.run().seed(), false);
+    if (data.vocabSize() > config.model().vocabSize()) {
       throw new ConfigError("cohort.model.vocab-size", "must be >= the tokenizer's vocabulary ("
-          + corpus.vocabSize() + "), got " + config.model().vocabSize());
+          + data.vocabSize() + "), got " + config.model().vocabSize());
     }
-    return corpus;
+    return data;
   }
 }

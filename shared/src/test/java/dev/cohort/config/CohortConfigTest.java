@@ -4,16 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.data.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CohortConfigTest {
   @Test
-  void theDefaultsDescribeTheDemoModelOnTheBundledCorpus() {
+  void theDefaultsDescribeTheDemoModelOnTheBundledCorpusAndItsOwnTokenizer() {
     CohortConfig config = CohortConfig.defaults();
     assertEquals("bundled", config.data().corpus());
-    assertEquals(50257, config.model().vocabSize());
+    assertEquals("brown-8k", config.data().tokenizer());
+    assertEquals(Tokenizer.load("brown-8k").vocabSize(), config.model().vocabSize());
     assertTrue(config.model().moe().isMoeLayer(0));
   }
 

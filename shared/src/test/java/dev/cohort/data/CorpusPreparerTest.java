@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cohort.config.DataConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -34,7 +35,7 @@ class CorpusPreparerTest {
     String expected = String.join("", docs.stream().map(d -> d + EOT_TEXT).toList());
     assertEquals(expected, gpt2.decode(Corpora.all(prepared.train())));
     assertEquals(0, prepared.validation().size());
-    assertEquals(new SplitStats(prepared.train().size(), 20), prepared.index().train());
+    assertEquals(new SplitStats(prepared.train().size(), 20, utf8Bytes(docs)), prepared.index().train());
   }
 
   @Test
@@ -48,7 +49,7 @@ class CorpusPreparerTest {
     assertEquals(10, validation.size());
     assertEquals(docs.stream().filter(d -> !validation.contains(d)).toList(), train);
     assertEquals(docs.stream().filter(validation::contains).toList(), validation);
-    assertEquals(new SplitStats(prepared.validation().size(), 10), prepared.index().validation());
+    assertEquals(new SplitStats(prepared.validation().size(), 10, utf8Bytes(validation)), prepared.index().validation());
   }
 
   @Test
@@ -114,7 +115,7 @@ class CorpusPreparerTest {
   void theIndexRecordsHowTheCorpusWasMade() throws IOException {
     Path corpus = Corpora.write(dir.resolve("corpus.jsonl"), Corpora.lines(Corpora.documents(10)));
     CorpusIndex index = prepare(corpus.toString(), "gpt2", 0.2, 99).index();
-    assertEquals(new CorpusIndex(CorpusIndex.FORMAT_VERSION, "gpt2", 50_257, 50_256, "uint16", index.train(),
+    assertEquals(new CorpusIndex(CorpusIndex.FORMAT_VERSION, "gpt2", "gpt2", 50_257, 50_256, "uint16", index.train(),
         index.validation(), corpus.toString(), "text", 99, 0.2), index);
     assertEquals(10, index.train().documents() + index.validation().documents());
   }
@@ -145,11 +146,11 @@ class CorpusPreparerTest {
 
     DataConfig cl100k = new DataConfig(data.corpus(), data.prepared(), "text", "cl100k", 0.2, 16);
     PreparedCorpus redone = CorpusPreparer.openOrPrepare(cl100k, SEED, false);
-    assertEquals("cl100k", redone.tokenizer());
-    assertEquals("gpt2", first.tokenizer());
+    assertEquals("cl100k", redone.tokenizer().name());
+    assertEquals("gpt2", first.tokenizer().name());
 
     Files.delete(dir.resolve("out/val.bin"));
-    assertEquals("cl100k", CorpusPreparer.openOrPrepare(cl100k, SEED, false).tokenizer(), "incomplete: redone");
+    assertEquals("cl100k", CorpusPreparer.openOrPrepare(cl100k, SEED, false).tokenizer().name(), "incomplete: redone");
   }
 
   @Test
@@ -178,5 +179,9 @@ class CorpusPreparerTest {
   private static int indexOf(int[] tokens, int token) {
     for (int i = 0; i < tokens.length; i++) if (tokens[i] == token) return i;
     return -1;
+  }
+
+  private static long utf8Bytes(List<String> documents) {
+    return documents.stream().mapToLong(d -> d.getBytes(StandardCharsets.UTF_8).length).sum();
   }
 }

@@ -38,16 +38,17 @@ class PreparedCorpusTest {
   void anIndexFromAnotherFormatVersionIsRejected() throws IOException {
     Path out = prepared();
     Path index = out.resolve("index.json");
-    Files.writeString(index, Files.readString(index).replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
+    Files.writeString(index,
+        Files.readString(index).replace("\"formatVersion\" : " + CorpusIndex.FORMAT_VERSION, "\"formatVersion\" : 99"));
     DataError e = assertThrows(DataError.class, () -> PreparedCorpus.open(out));
-    assertEquals("prepared corpus at " + out + " has format version 99, this build reads 1: prepare it again",
-        e.getMessage());
+    assertEquals("prepared corpus at " + out + " has format version 99, this build reads " + CorpusIndex.FORMAT_VERSION
+        + ": prepare it again", e.getMessage());
   }
 
   @Test
   void openingGivesTheTokenizerAndBothSplits() throws IOException {
     PreparedCorpus corpus = PreparedCorpus.open(prepared());
-    assertEquals("gpt2", corpus.tokenizer());
+    assertEquals("gpt2", corpus.tokenizer().name());
     assertEquals(50_257, corpus.vocabSize());
     assertEquals(corpus.index().train().tokens(), corpus.train().size());
     assertEquals(corpus.index().validation().tokens(), corpus.validation().size());

@@ -24,7 +24,7 @@ class TokenizerTest {
   @Test
   void everyKnownTokenizerRoundTripsTextAndDecodesItsEndOfText() {
     String text = "Naïve café, 東京 and the year 1961.\nNew line.";
-    for (String name : Tokenizer.knownNames().split(", ")) {
+    for (String name : TiktokenTokenizer.knownNames().split(", ")) {
       Tokenizer tok = Tokenizer.named(name);
       assertEquals(text, tok.decode(tok.encode(text)), name);
       assertEquals(EOT_TEXT, tok.decode(new int[] {tok.endOfText()}), name);

@@ -1,5 +1,6 @@
 package dev.cohort.hf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,5 +37,17 @@ class Gpt2VocabularyFilesTest {
     assertEquals(vocab, fast.get("model").get("vocab"));
     assertEquals(merges.size() - 1, fast.get("model").get("merges").size());
     assertEquals(gpt2.endOfText(), fast.get("added_tokens").get(0).get("id").asInt());
+  }
+
+  @Test
+  void theDerivedTokenizerJsonRunByTheRustLibraryGivesJTokkitsIds() throws IOException {
+    Tokenizer gpt2 = Tokenizer.named("gpt2");
+    Gpt2VocabularyFiles.write(dir, "<|endoftext|>", gpt2.endOfText());
+    Tokenizer hf = Tokenizer.load(dir.resolve(Gpt2VocabularyFiles.TOKENIZER).toString());
+    String text = "The jury said it's   \"well-run\" 1961's café, naïve 東京 🙂\n\n\tend  ";
+    assertArrayEquals(gpt2.encode(text), hf.encode(text));
+    assertEquals(text, hf.decode(hf.encode(text)));
+    assertEquals(gpt2.vocabSize(), hf.vocabSize());
+    assertEquals(gpt2.endOfText(), hf.endOfText());
   }
 }

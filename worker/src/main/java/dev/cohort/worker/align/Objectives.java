@@ -5,6 +5,8 @@ import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.RecipeConfig;
 import dev.cohort.config.TrainConfig;
+import dev.cohort.data.DataMixture;
+import dev.cohort.data.RunTokenizer;
 import dev.cohort.data.Tokenizer;
 import dev.cohort.model.Transformer;
 import dev.cohort.run.Corpora;
@@ -43,14 +45,17 @@ public final class Objectives {
     return switch (recipe.objective()) {
       case RecipeConfig.SFT -> sft(config, template(config));
       case RecipeConfig.DPO -> dpo(config, template(config), reference, manager);
-      default -> new CorpusObjective(Batches.of(Corpora.openOrPrepare(config), config),
-          config.train().evalBatches());
+      default -> {
+        DataMixture data = Corpora.openOrPrepare(config);
+        yield new CorpusObjective(Batches.of(data, config), config.train().evalBatches(), data.sources(),
+            Batches.perSource(data, config));
+      }
     };
   }
 
   /** The chat template over the run's tokenizer, which must fit the model's vocabulary. */
   public static ChatTemplate template(CohortConfig config) {
-    Tokenizer tokenizer = Tokenizer.named(config.data().tokenizer());
+    Tokenizer tokenizer = RunTokenizer.of(config.data());
     if (tokenizer.vocabSize() > config.model().vocabSize()) {
       throw new ConfigError("cohort.model.vocab-size", "must be >= the tokenizer's vocabulary ("
           + tokenizer.vocabSize() + "), got " + config.model().vocabSize());

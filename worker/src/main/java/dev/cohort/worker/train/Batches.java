@@ -3,30 +3,40 @@ package dev.cohort.worker.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.data.PreparedCorpus;
+import dev.cohort.data.DataMixture;
 import dev.cohort.data.WindowSampler;
+import dev.cohort.data.Windows;
+import java.util.List;
 
 /**
  * Turns global sample indices into tensors. Micro-batch m of step s holds samples
  * s * globalBatch + m * microBatchSize + row (WindowSampler.sampleIndex), whatever process reads them.
  */
 public final class Batches implements BatchSource {
-  private final WindowSampler train;
+  private final Windows train;
   private final WindowSampler validation;
   private final int microBatchSize;
   private final int globalBatch;
   private final int seqLen;
 
-  /** The batches of a run's configuration over its corpus. */
-  public static Batches of(PreparedCorpus corpus, CohortConfig config) {
-    int seqLen = config.data().seqLen();
-    long seed = config.run().seed();
-    return new Batches(new WindowSampler(corpus.train(), seqLen, seed),
-        new WindowSampler(corpus.validation(), seqLen, seed), config.train().microBatchSize(),
-        config.train().globalBatch(), seqLen);
+  /** Training batches over the whole mixture, validated on its first source. */
+  public static Batches of(DataMixture data, CohortConfig config) {
+    return of(data.training(config.data().seqLen(), config.run().seed()), data.sources().get(0), config);
   }
 
-  public Batches(WindowSampler train, WindowSampler validation, int microBatchSize, int globalBatch, int seqLen) {
+  /** Each source's batches, for its own validation split. */
+  public static List<Batches> perSource(DataMixture data, CohortConfig config) {
+    return data.sources().stream().map(s -> of(
+        new WindowSampler(s.corpus().train(), config.data().seqLen(), config.run().seed()), s, config)).toList();
+  }
+
+  private static Batches of(Windows training, DataMixture.Source source, CohortConfig config) {
+    int seqLen = config.data().seqLen();
+    return new Batches(training, new WindowSampler(source.corpus().validation(), seqLen, config.run().seed()),
+        config.train().microBatchSize(), config.train().globalBatch(), seqLen);
+  }
+
+  public Batches(Windows train, WindowSampler validation, int microBatchSize, int globalBatch, int seqLen) {
     this.train = train;
     this.validation = validation;
     this.microBatchSize = microBatchSize;
@@ -50,7 +60,7 @@ public final class Batches implements BatchSource {
     return assemble(manager, validation, samples);
   }
 
-  private Batch assemble(NDManager manager, WindowSampler sampler, long[] samples) {
+  private Batch assemble(NDManager manager, Windows sampler, long[] samples) {
     long[] tokens = new long[samples.length * seqLen];
     long[] targets = new long[samples.length * seqLen];
     for (int row = 0; row < samples.length; row++) {

@@ -23,14 +23,18 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SFT then DPO through the single-worker Trainer, a tiny model (GPT-2 vocabulary, d = 32) in float64. */
+/**
+ * SFT then DPO through the single-worker Trainer, a tiny model (GPT-2 vocabulary, d = 32) in float64. The tokenizer is
+ * pinned to GPT-2's: the step counts and learning rate below were tuned on its tokens.
+ */
 class AlignStagesTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
   private Config hocon(String... overrides) {
-    List<String> all = new ArrayList<>(List.of("model.vocab-size = 50257", "data.seq-len = 48",
+    List<String> all = new ArrayList<>(List.of("model.vocab-size = 50257", "data.tokenizer = gpt2",
+        "data.seq-len = 48",
         "run.dir = \"" + dir.resolve("runs") + "\"", "train.micro-batch-size = 2", "train.warmup-steps = 0",
         "train.lr = 0.01", "train.eval-every = 0", "train.dtype = float64", "train.threads = 1"));
     all.addAll(List.of(overrides));

@@ -1,6 +1,8 @@
 package dev.cohort.worker.single;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ConfigError;
+import dev.cohort.data.CorpusPreparer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The single-worker loop on the bundled Brown corpus with a tiny model (GPT-2 vocabulary, d = 32). */
+/** The single-worker loop on the bundled Brown corpus (default brown-8k tokenizer) with a tiny model (d = 32). */
 class TrainerTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
   @TempDir static Path prepared;
@@ -88,6 +91,43 @@ class TrainerTest {
       assertEquals(uninterrupted.get(step).get("grad_norm").asDouble(),
           resumed.get(step).get("grad_norm").asDouble(), 0.0, "grad norm of step " + step);
     }
+  }
+
+  @Test
+  void aMixtureRunResumedReproducesItsLossesAndEvaluatesEachSource() throws IOException {
+    CohortConfig single = CohortConfig.fromHocon(hocon());
+    Path brown = CorpusPreparer.openOrPrepare(single.data(), single.run().seed(), false).dir();
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 60; i++) lines.add("{\"text\": \"Recipe " + i + ": stir the soup for " + i + " minutes.\"}");
+    Path recipes = Files.write(runs.resolve("recipes.jsonl"), lines);
+    Path small = CorpusPreparer.prepare(recipes.toString(), "text", single.data().tokenizer(), 0.2, 1,
+        runs.resolve("recipes"), false).dir();
+    String sources = "data.sources = [{prepared = \"" + brown + "\", weight = 3}, {prepared = \"" + small
+        + "\", weight = 1}]";
+
+    List<JsonNode> uninterrupted =
+        train(hocon(sources, "train.steps = 8", "train.eval-every = 4", "run.name = mix"), false, -1);
+    Config crashing = hocon(sources, "train.steps = 8", "train.eval-every = 4", "run.name = mix-crashed");
+    assertThrows(SimulatedCrash.class, () -> train(crashing, false, 5));
+    List<JsonNode> resumed = train(crashing, true, -1);
+    for (int step = 0; step < 8; step++) {
+      assertEquals(uninterrupted.get(step).get("loss").asDouble(), resumed.get(step).get("loss").asDouble(), 0.0,
+          "loss of step " + step);
+    }
+    JsonNode evaluated = resumed.get(7);
+    double brownLoss = evaluated.get("val_loss_" + brown.getFileName()).asDouble();
+    double recipesLoss = evaluated.get("val_loss_recipes").asDouble();
+    assertNotEquals(brownLoss, recipesLoss);
+    assertEquals(0.75 * brownLoss + 0.25 * recipesLoss, evaluated.get("val_loss").asDouble(), 1e-9);
+    assertTrue(evaluated.has("val_bpb_recipes"), evaluated.toString());
+  }
+
+  @Test
+  void aTokenizerLargerThanTheModelsVocabularyIsRefusedBeforeTraining() {
+    Config narrow = hocon("model.vocab-size = 512", "train.steps = 1", "run.name = narrow");
+    ConfigError error = assertThrows(ConfigError.class, () -> train(narrow, false, -1));
+    assertTrue(error.getMessage().contains("must be >= the tokenizer's vocabulary (8192), got 512"), error.getMessage());
+    assertFalse(Files.exists(runs.resolve("narrow/metrics.jsonl")), "no step was taken");
   }
 
   @Test
