@@ -13,14 +13,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every shell script of the repository (the launcher, CI, deploy/, bench/) passes shellcheck. */
+/** Every shell script of the repository (the launcher, CI, bin/, deploy/, bench/) passes shellcheck. */
 class DeployScriptsTest {
   private static final Path ROOT = Path.of("..");
   private static final long TIMEOUT_SECONDS = 60;
 
   static List<Path> scripts() throws IOException {
     List<Path> scripts = new ArrayList<>(List.of(ROOT.resolve("cohort"), ROOT.resolve(".ci/run")));
-    for (String folder : List.of("deploy", "bench")) {
+    for (String folder : List.of("bin", "deploy", "bench")) {
       try (Stream<Path> files = Files.walk(ROOT.resolve(folder))) {
         files.filter(p -> p.toString().endsWith(".sh") || p.toString().endsWith(".sbatch")).sorted()
             .forEach(scripts::add);

@@ -45,13 +45,18 @@ public final class DecoderLayer {
 
   /** x: (B, T, d) -> (B, T, d); cache is null in training. */
   public Output forward(NDArray x, KvCache cache) {
+    return forward(x, cache, null);
+  }
+
+  /** @param chosen the routing an earlier forward of this layer over x chose (see MoeBlock), or null */
+  public Output forward(NDArray x, KvCache cache, NDArray chosen) {
     NDArray h = x.add(attention.forward(inputNorm.forward(x), cache)); // (B, T, d)
     NDArray normed = postAttentionNorm.forward(h);
     if (moe == null) return new Output(h.add(mlp.forward(normed)), Optional.empty());
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     long d = x.getShape().get(2);
-    MoeOutput routed = moe.forward(normed.reshape(b * t, d), Math.toIntExact(b)); // (B*T, d)
+    MoeOutput routed = moe.forward(normed.reshape(b * t, d), Math.toIntExact(b), chosen); // (B*T, d)
     return new Output(h.add(routed.hidden().reshape(b, t, d)), Optional.of(routed));
   }
 }

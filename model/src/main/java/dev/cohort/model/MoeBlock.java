@@ -49,16 +49,20 @@ public final class MoeBlock {
 
   /** x: (N, d), one sequence -> (N, d) plus the router's losses and counts. */
   public MoeOutput forward(NDArray x) {
-    return forward(x, 1);
+    return forward(x, 1, null);
   }
 
-  /** x: (N, d), {@code sequences} sequences of N / sequences tokens back to back -> (N, d) plus losses and counts. */
-  public MoeOutput forward(NDArray x, int sequences) {
+  /**
+   * x: (N, d), {@code sequences} sequences of N / sequences tokens back to back -> (N, d) plus losses and counts.
+   *
+   * @param chosen the experts an earlier forward over this x chose ({@link MoeOutput#experts()}), or null
+   */
+  public MoeOutput forward(NDArray x, int sequences, NDArray chosen) {
     NDManager manager = x.getManager();
     int n = Math.toIntExact(x.getShape().get(0));
     long d = x.getShape().get(1);
     int k = config.topK();
-    Routing routing = router.route(x);
+    Routing routing = router.route(x, chosen);
     DispatchPlan plan = DispatchPlan.of(routing.experts(), config.numExperts(),
         DispatchPlan.capacity(config.capacityFactor(), n, k, config.numExperts()));
 
@@ -77,7 +81,7 @@ public final class MoeBlock {
         ? sequenceBalanceLoss(routing.probs(), routing.experts(), sequences)
         : manager.zeros(new Shape(), x.getDataType());
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), seqBalance, zLoss(routing.logits()),
-        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()));
+        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts());
   }
 
   /** Mean over tokens of -sum_e p_e log p_e, for metrics: detached from the graph, one number to the host. */

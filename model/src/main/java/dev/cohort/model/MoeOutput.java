@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
  * @param tokensPerExpert slots routed to each expert (before capacity), for metrics
  * @param dropped slots dropped for exceeding an expert's capacity
  * @param routerEntropy mean over tokens of the router distribution's entropy, in nats (log E: undecided; 0: certain)
+ * @param experts (N, k) int64, the chosen experts (as {@link Routing#experts()}): what a recomputed forward replays
  */
 public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray seqBalanceLoss, NDArray zLoss,
-    int[] tokensPerExpert, int dropped, double routerEntropy) {}
+    int[] tokensPerExpert, int dropped, double routerEntropy, NDArray experts) {}

@@ -43,26 +43,39 @@ public final class Router {
 
   /** x: (N, d) -> routing of N tokens to k of E experts. */
   public Routing route(NDArray x) {
+    return route(x, null);
+  }
+
+  /**
+   * The routing of an earlier forward over the same x, replayed (activation recomputation): the same choices, not a
+   * second top-k, and the weights recomputed through the graph as the gathered scores of those choices.
+   *
+   * @param chosen null to choose afresh, else an earlier {@link Routing#experts()} for this x
+   */
+  public Routing route(NDArray x, NDArray chosen) {
     // The product may run in float16; the scores, the choice and the router losses take float32 logits.
     NDArray logits = autocast.full(autocast.linear(x, gate)); // (N, E)
     NDArray scores = sigmoid ? Ops.sigmoid(logits) : logits.softmax(-1); // (N, E)
     // Sigmoid scores do not sum to one: the balance losses read them normalised per token, as DeepSeek-V3 does.
     NDArray probs = sigmoid ? scores.div(scores.sum(new int[] {-1}, true)) : scores; // (N, E)
     NDArray weights; // (N, k)
-    NDArray chosen; // (N, k) int64
-    if (bias == null && maxGroups == 0) {
+    NDArray experts; // (N, k) int64
+    if (chosen != null) {
+      experts = chosen;
+      weights = scores.gather(chosen, -1);
+    } else if (bias == null && maxGroups == 0) {
       var top = scores.topK(topK, -1);
       weights = top.get(0);
-      chosen = top.get(1);
+      experts = top.get(1);
     } else {
       // The bias and the group limit only pick the experts, on a detached copy: no gradient flows through the pick.
       NDArray selection = bias == null ? scores.stopGradient() : scores.stopGradient().add(bias); // (N, E)
       if (maxGroups > 0) selection = withinBestGroups(selection);
-      chosen = selection.topK(topK, -1).get(1);
-      weights = scores.gather(chosen, -1);
+      experts = selection.topK(topK, -1).get(1);
+      weights = scores.gather(experts, -1);
     }
     if (normalize) weights = weights.div(weights.sum(new int[] {-1}, true));
-    return new Routing(logits, probs, weights, chosen);
+    return new Routing(logits, probs, weights, experts);
   }
 
   /**

@@ -127,6 +127,15 @@ public final class Transformer {
     return new Hidden(x, moe);
   }
 
+  /**
+   * x: (B, T, d) -> (B, T, d) through this slice's decoder layers without a graph, each to be run again at backward
+   * (train.recompute = layers): {@link RecomputedLayers#hidden()} is the output, {@link RecomputedLayers#backward}
+   * the backward.
+   */
+  public RecomputedLayers recomputedLayers(NDArray x) {
+    return RecomputedLayers.forward(layers, config.moe(), x);
+  }
+
   /** x: (B, T, d) -> logits (B, T, V), in float32 under mixed precision (as Hugging Face's logits.float()) */
   public NDArray logits(NDArray x) {
     return autocast.full(autocast.linear(finalNorm.forward(x), head));

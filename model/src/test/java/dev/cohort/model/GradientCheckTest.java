@@ -117,9 +117,9 @@ class GradientCheckTest {
     NDArray bias = params.buffers().get(ParamNames.routerBias(0));
     Ops.copyInto(bias, Ops.constant(bias.getManager(), new double[] {0.3, -0.2, 0.1, 0}, bias.getShape(),
         bias.getDataType()));
-    Supplier<NDArray> output = scalar(() -> block.forward(x, 2).hidden());
+    Supplier<NDArray> output = scalar(() -> block.forward(x, 2, null).hidden());
     Supplier<NDArray> objective = () -> {
-      MoeOutput out = block.forward(x, 2);
+      MoeOutput out = block.forward(x, 2, null);
       return output.get().add(out.balanceLoss()).add(out.seqBalanceLoss()).add(out.zLoss());
     };
     check(objective, Map.of("x", x, "router", params.get(ParamNames.router(0)),

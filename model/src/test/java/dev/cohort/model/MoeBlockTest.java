@@ -189,7 +189,7 @@ class MoeBlockTest {
       NDArray x = TinyModel.randomNormal(manager, new Shape(2 * tokens, config.hiddenSize()), DataType.FLOAT64, 5);
       double first = block.forward(Ops.slice(x, 0, 0, tokens)).balanceLoss().getDouble();
       double second = block.forward(Ops.slice(x, 0, tokens, 2 * tokens)).balanceLoss().getDouble();
-      MoeOutput both = block.forward(x, 2);
+      MoeOutput both = block.forward(x, 2, null);
       assertEquals((first + second) / 2, both.seqBalanceLoss().getDouble(), 1e-12, score);
       assertNotEquals(both.balanceLoss().getDouble(), both.seqBalanceLoss().getDouble(), 1e-9,
           score + ": per sequence is not the batch's loss");

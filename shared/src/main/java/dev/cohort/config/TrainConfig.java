@@ -27,6 +27,9 @@ package dev.cohort.config;
  *     CUDA_VISIBLE_DEVICES; the first visible one) or "gpu:N" (the N-th visible GPU); see docs/GPU.md. A worker's
  *     {@code --device} overrides it
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
+ * @param recompute activation recomputation: "none" keeps every activation of a micro-batch until its backward;
+ *     "layers" keeps only each decoder layer's input (and its MoE routing) and runs the layer again, recording, at
+ *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md)
  */
 public record TrainConfig(
     int steps,
@@ -46,7 +49,15 @@ public record TrainConfig(
     String precision,
     LossScaleConfig lossScale,
     String device,
-    int threads) {
+    int threads,
+    String recompute) {
+  /** {@link #recompute} values. */
+  public static final String RECOMPUTE_NONE = "none";
+  public static final String RECOMPUTE_LAYERS = "layers";
+
+  public boolean recomputeLayers() {
+    return recompute.equals(RECOMPUTE_LAYERS);
+  }
 
   public static final String FP32 = "fp32";
   public static final String FP16_MIXED = "fp16-mixed";
@@ -90,5 +101,7 @@ public record TrainConfig(
     lossScale.validate(path + ".loss-scale");
     Check.nonNegative(path + ".threads", threads);
     DeviceName.parse(path + ".device", device);
+    Check.that(recompute.equals(RECOMPUTE_NONE) || recompute.equals(RECOMPUTE_LAYERS), path + ".recompute",
+        "must be " + RECOMPUTE_NONE + " or " + RECOMPUTE_LAYERS + ", got '" + recompute + "'");
   }
 }

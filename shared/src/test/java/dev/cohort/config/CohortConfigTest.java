@@ -86,6 +86,19 @@ class CohortConfigTest {
     assertMessage("train.precision = fp16-mixed\ntrain.dtype = float64", "needs train.dtype = float32, got float64");
   }
 
+  @Test
+  void anUnknownRecomputeModeIsRefused() {
+    assertMessage("train.recompute = all", "cohort.train.recompute': must be none or layers, got 'all'");
+  }
+
+  @Test
+  void recomputingLayersUnderExpertParallelismIsRefusedNamingTheSettings() {
+    ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(
+        "train.recompute = layers", "parallel.dp = 2", "parallel.ep = 2", "train.grad-accum-steps = 2")));
+    assertTrue(error.getMessage().contains("cohort.train.recompute") && error.getMessage().contains("parallel.ep=2"),
+        error.getMessage());
+  }
+
   private static void assertMessage(String override, String expected) {
     ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(override)));
     assertTrue(error.getMessage().contains(expected), error.getMessage());

@@ -124,6 +124,6 @@ class PlacementTest {
 
   static TrainConfig trainConfig(int microBatchSize, int gradAccumSteps) {
     return new TrainConfig(10, microBatchSize, gradAccumSteps, 1e-3, 0.1, 0, 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0,
-        "float32", "fp32", new LossScaleConfig(65536, 2, 0.5, 2000), "cpu", 0);
+        "float32", "fp32", new LossScaleConfig(65536, 2, 0.5, 2000), "cpu", 0, TrainConfig.RECOMPUTE_NONE);
   }
 }

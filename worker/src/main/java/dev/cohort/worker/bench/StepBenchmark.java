@@ -87,7 +87,8 @@ public final class StepBenchmark {
     }
   }
 
-  private static BatchSource randomTokens(CohortConfig config) {
+  /** Uniform random tokens of the configured batch shape, the same for every run of (step, micro-batch). */
+  static BatchSource randomTokens(CohortConfig config) {
     int batch = config.train().microBatchSize();
     int seq = config.data().seqLen();
     int vocab = config.model().vocabSize();
@@ -126,7 +127,7 @@ public final class StepBenchmark {
   }
 
   /** CPU time of the whole process (every thread), as Python's time.process_time() in the peer. */
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 

@@ -1,6 +1,7 @@
 package dev.cohort.worker.stage;
 
 import ai.djl.ndarray.NDArray;
+import dev.cohort.model.RecomputedLayers;
 
 /**
  * What a forward leaves for its backward on one stage.
@@ -9,5 +10,8 @@ import ai.djl.ndarray.NDArray;
  * @param output the activation sent downstream, null on the last stage
  * @param objective this stage's share of the micro-batch's loss, already divided by the global micro-batch count:
  *     its router losses, plus the objective's loss on the last stage
+ * @param layerInput what entered the stage's layers: the embedded tokens on the first stage, else the input
+ * @param recomputed the layers to run again at backward (train.recompute = layers), else null
  */
-record MicroBatchState(NDArray input, NDArray output, NDArray objective) {}
+record MicroBatchState(NDArray input, NDArray output, NDArray objective, NDArray layerInput,
+    RecomputedLayers recomputed) {}

@@ -23,6 +23,7 @@ import dev.cohort.model.MoeOutput;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.SwiGlu;
+import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.model.layout.ParamNames;
@@ -151,7 +152,7 @@ public final class StageEngine implements AutoCloseable {
         if (action.kind() == Action.Kind.FORWARD) {
           states[action.microBatch()] = forward(step, action.microBatch(), lossScale, meter);
         } else {
-          backward(step, action.microBatch(), states[action.microBatch()], meter);
+          backward(step, action.microBatch(), states[action.microBatch()], lossScale, meter);
         }
       }
       long start = System.nanoTime();
@@ -237,7 +238,9 @@ public final class StageEngine implements AutoCloseable {
     long start = System.nanoTime();
     long exchangedBefore = cursor.exchangeNanos;
     Autograd.record(true);
-    Transformer.Hidden hidden = model.layers(input == null ? model.embed(tokens) : input, null);
+    NDArray layerInput = input == null ? model.embed(tokens) : input; // (B, T, d)
+    RecomputedLayers recomputed = config.train().recomputeLayers() ? model.recomputedLayers(layerInput) : null;
+    Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(layerInput, null);
     NDArray loss = routerLoss(hidden.moe(), meter);
     NDArray output = null;
     if (last) {
@@ -254,10 +257,10 @@ public final class StageEngine implements AutoCloseable {
     meter.forwardNs += System.nanoTime() - start - exchanged;
     meter.commNs += exchanged;
     if (output != null) send(step, ACTIVATION, micro, role.stage() + 1, output, meter);
-    return new MicroBatchState(input, output, loss);
+    return new MicroBatchState(input, output, loss, layerInput, recomputed);
   }
 
-  private void backward(long step, int local, MicroBatchState state, StepMeter meter) {
+  private void backward(long step, int local, MicroBatchState state, double lossScale, StepMeter meter) {
     phase = Phase.BACKWARD;
     int micro = microBatches.get(local);
     NDArray outputGradient = state.output() == null ? null
@@ -279,10 +282,16 @@ public final class StageEngine implements AutoCloseable {
       Autograd.backward(surrogate, keepGraph);
     }
     for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    NDArray inputGradient = state.input() == null ? null : state.input().getGradient();
+    if (state.recomputed() != null) {
+      // The backward above stopped at the layers' output: now through the layers, run again, to their input.
+      inputGradient = state.recomputed().backward(config.train().gradAccumSteps() / lossScale);
+      if (state.input() == null) Autograd.backward(state.layerInput(), inputGradient);
+    }
     long exchanged = cursor.exchangeNanos - exchangedBefore;
     meter.backwardNs += System.nanoTime() - start - exchanged;
     meter.commNs += exchanged;
-    if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, state.input().getGradient(), meter);
+    if (state.input() != null) send(step, GRADIENT, micro, role.stage() - 1, inputGradient, meter);
   }
 
   /** This stage's weighted router losses (as in Loss.of), or null when it has no MoE layer. */

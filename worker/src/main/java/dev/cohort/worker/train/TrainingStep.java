@@ -16,6 +16,7 @@ import dev.cohort.model.ExpertLoad;
 import dev.cohort.model.Loss;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
+import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
 import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * One optimizer step of a worker holding the whole model: forward and backward over the step's micro-batches with
  * gradients accumulating, global-norm clipping, then AdamW. Each micro-batch runs in its own NDScope so native memory
  * returns to the same level after every step. The loss is multiplied by the loss scale before backward (1 in fp32);
- * a step whose gradients are not finite is skipped.
+ * a step whose gradients are not finite is skipped. With train.recompute = layers the decoder layers keep only their
+ * inputs through the forward and run again at backward ({@link RecomputedLayers}), after the head's backward.
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
@@ -88,14 +90,18 @@ public final class TrainingStep {
         Autograd.record(true);
         long start = System.nanoTime();
         NDArray tokens = objective.tokens(manager, step, m); // (B, T)
-        Transformer.Hidden hidden = model.layers(model.embed(tokens), null);
+        NDArray embedded = model.embed(tokens); // (B, T, d)
+        RecomputedLayers recomputed = config.recomputeLayers() ? model.recomputedLayers(embedded) : null;
+        Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(embedded, null);
         Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, m);
         Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());
         long forwardEnd = System.nanoTime();
         phase = Phase.BACKWARD;
         // Dividing by the micro-batch count makes the accumulated gradient that of the mean over the global batch;
         // by micro / scale rather than by micro and then times scale: exact for a power-of-two scale, one op.
-        Autograd.backward(loss.total().div(Ops.scalar(loss.total(), micro / scaler.scale())));
+        double divisor = micro / scaler.scale();
+        Autograd.backward(loss.total().div(Ops.scalar(loss.total(), divisor)));
+        if (recomputed != null) Autograd.backward(embedded, recomputed.backward(divisor));
         Autograd.record(false);
         totals.add(loss, scored.figures(), tokens.size(), forwardEnd - start, System.nanoTime() - forwardEnd);
       } finally {

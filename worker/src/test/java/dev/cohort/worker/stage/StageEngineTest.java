@@ -255,4 +255,14 @@ class StageEngineTest {
       }
     }
   }
+
+  @Test
+  void recomputedLayersInTwoStagesByTwoReplicasWithOneFOneBReproduceTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b", "train.recompute = layers");
+  }
+
+  @Test
+  void recomputedLayersInTwoStagesWithGpipeReproduceTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.pp = 2", "parallel.schedule = gpipe", "train.recompute = layers");
+  }
 }
