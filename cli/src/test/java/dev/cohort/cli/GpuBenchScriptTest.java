@@ -24,7 +24,7 @@ class GpuBenchScriptTest {
   /** This kind of machine's practical float32 peak (docs/PERFORMANCE.md), so the MFU figures are plausible. */
   private static final String PEAK = "1.25e11";
   /** What CI can run until bench step takes --precision (then: "fp32 fp16-mixed", the script's default). */
-  private static final String PRECISIONS = "fp32";
+  private static final String PRECISIONS = "fp32 fp16-mixed";
 
   @TempDir Path out;
 

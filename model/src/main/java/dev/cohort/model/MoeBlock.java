@@ -114,11 +114,12 @@ public final class MoeBlock {
     int experts = config.numExperts();
     long tokensPerSequence = choices.getShape().get(0) / sequences;
     NDArray slots = choices.oneHot(experts).sum(new int[] {1}); // (N, E): the token's slots routed to e
+    // As balanceLoss, per sequence: f_e = slots routed to e / (k T), then E * sum_e f_e P_e.
     NDArray f = slots.reshape(sequences, tokensPerSequence, experts).sum(new int[] {1})
         .toType(probs.getDataType(), false)
-        .mul(Ops.scalar(probs, experts / (double) (config.topK() * tokensPerSequence))); // (B, E)
+        .div(Ops.scalar(probs, (double) tokensPerSequence * config.topK())); // (B, E)
     NDArray p = probs.reshape(sequences, tokensPerSequence, experts).mean(new int[] {1}); // (B, E)
-    return p.mul(f).sum(new int[] {1}).mean();
+    return p.mul(f).sum(new int[] {1}).mul(Ops.scalar(probs, experts)).mean();
   }
 
   /** ST-MoE's router z-loss: keeps router logits small so the softmax stays in a well-conditioned range. */
