@@ -34,6 +34,8 @@ final class RunCharts {
   private static final List<Chart> CHARTS = List.of(
       new Chart("train_loss.png", "Training loss", "cross-entropy (nats per token)", field("loss")),
       new Chart("val_loss.png", "Validation loss", "cross-entropy (nats per token)", field("val_loss")),
+      new Chart("val_bpb.png", "Validation bits per byte (comparable across tokenizers)", "bits per byte of text",
+          field("val_bpb")),
       new Chart("tokens_per_s.png", "Throughput", "tokens per second", field("tokens_per_s")),
       new Chart("expert_load.png", "Expert load balance (1 = even)", "max / mean tokens per expert, mean over layers",
           RunCharts::loadMaxOverMean));

@@ -33,7 +33,7 @@ class PlotCommandTest {
       line.put("step", step);
       line.put("loss", 10.0 / (1 + step / 10.0));
       line.put("tokens_per_s", 1000 + step);
-      if ((step + 1) % EVAL_EVERY == 0) line.put("val_loss", 11.0 / (1 + step / 10.0));
+      if ((step + 1) % EVAL_EVERY == 0) line.put("val_loss", 11.0 / (1 + step / 10.0)).put("val_bpb", 3.0 / (1 + step));
       if (moe) line.set("expert_tokens", JSON.valueToTree(new int[][] {{40 - step / 3, 20, 20, 20 + step / 3}}));
       lines.add(JSON.writeValueAsString(line));
     }
@@ -52,7 +52,8 @@ class PlotCommandTest {
     try (var listing = Files.list(output)) {
       listing.forEach(f -> files.add(f.getFileName().toString()));
     }
-    assertEquals(Set.of("train_loss.png", "val_loss.png", "tokens_per_s.png", "expert_load.png"), files);
+    assertEquals(Set.of("train_loss.png", "val_loss.png", "val_bpb.png", "tokens_per_s.png",
+        "expert_load.png"), files);
     for (String file : files) {
       BufferedImage image = ImageIO.read(output.resolve(file).toFile());
       assertTrue(image != null && image.getWidth() > 0 && image.getHeight() > 0, file + " is a readable PNG");
