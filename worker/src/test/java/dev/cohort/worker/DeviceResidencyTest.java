@@ -37,6 +37,10 @@ class DeviceResidencyTest {
   private static final List<Allowed> ALLOWED = List.of(
       new Allowed("LocalExperts.java", ".toArray()", 1, "a Java stream (block sizes to long[]), not a tensor"),
       new Allowed("MoeBlock.java", "getDouble(", 1, "the router's entropy, a metric: one scalar per MoE layer"),
+      new Allowed("BiasBalancing.java", "toFloatArray(", 1,
+          "the E routing biases of a layer, moved on the host once per step so every worker gets identical values"),
+      new Allowed("BiasBalancing.java", "toDoubleArray(", 1, "the routing biases, reported: E per layer per step"),
+      new Allowed("BiasBalancing.java", ".toArray()", 1, "a Java stream of the reported biases, not a tensor"),
       new Allowed("DispatchPlan.java", "toLongArray(", 1,
           "the E slot counts per expert that size the expert blocks and the all-to-all, once per MoE layer"),
       new Allowed("ChatTemplate.java", ".toArray()", 1, "a Java stream of token ids, not a tensor"),
