@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +17,7 @@ import dev.cohort.checkpoint.SafetensorsFile;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.data.Tokenizer;
-import dev.cohort.model.Autograd;
+import dev.cohort.model.EngineTest;
 import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
@@ -33,29 +32,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Export to a transformers directory and import back: same model, bitwise the same logits in float32. */
-class HfRoundTripTest {
+class HfRoundTripTest extends EngineTest {
   private static final Path TINY = Path.of("../conf/model/tiny.conf");
   private static final HfExport.Options F32 = new HfExport.Options(DType.F32, false);
 
   @TempDir Path dir;
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   @Test
   void mixtralRoundTripGivesBitwiseEqualLogits() throws IOException {

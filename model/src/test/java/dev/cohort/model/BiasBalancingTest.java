@@ -5,32 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.model.layout.ParamNames;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** DeepSeek-V3's auxiliary-loss-free balancing: the router's bias picks experts, and moves towards balance. */
-class BiasBalancingTest {
+class BiasBalancingTest extends EngineTest {
   private static final double RATE = 0.25; // a power of two: the expected biases are exact in float32
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   private static ModelConfig config(String score) {
     return TinyModel.config("moe.balance = bias", "moe.router.score = " + score, "moe.bias-update-rate = " + RATE);

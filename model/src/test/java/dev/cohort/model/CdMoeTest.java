@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.CdmoeConfig;
@@ -14,28 +13,14 @@ import dev.cohort.model.layout.ParamNames;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Doge's CDMoE against its definition: the exact top-k over all E product-key scores, one token at a time. */
-class CdMoeTest {
+class CdMoeTest extends EngineTest {
   /** A tiny dense model with 16 private experts (4 x 4 product keys), 2 heads of 3 experts each. */
   static final String[] CDMOE = {"moe.num-experts = 0", "cdmoe.num-experts = 16", "cdmoe.num-heads = 2",
       "cdmoe.experts-per-head = 3", "cdmoe.retrieval-size = 8"};
   private static final int TOKENS = 12;
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   @Test
   void productKeyRetrievalEqualsTheExactTopKOverEveryExpert() {

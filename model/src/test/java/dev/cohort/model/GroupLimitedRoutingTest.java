@@ -5,31 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.ModelConfig;
 import dev.cohort.model.layout.ModelLayout;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Device-limited routing: a token's top-k experts come from the M groups whose best expert scores highest. */
-class GroupLimitedRoutingTest {
+class GroupLimitedRoutingTest extends EngineTest {
   private static final int TOKENS = 64;
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
 
   @Test
   void everyTokensExpertsLieInItsBestGroupAndKeepTheirUnlimitedWeights() {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.ConfigError;
 import dev.cohort.config.ModelConfig;
@@ -14,25 +13,10 @@ import dev.cohort.model.layout.ModelLayout;
 import dev.cohort.model.layout.ParamSpec;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A looped block runs its layers several times with one set of weights. */
-class LoopedLayersTest {
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
-
+class LoopedLayersTest extends EngineTest {
   @Test
   void loopingAddsDepthButNoParameters() {
     ModelConfig plain = TinyModel.config("num-layers = 3");

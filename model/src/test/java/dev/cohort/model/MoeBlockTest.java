@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.ModelConfig;
@@ -17,25 +16,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The batched MoE block against the definition, one token at a time, and its capacity rules. */
-class MoeBlockTest {
-  private NDManager manager;
-
-  @BeforeEach
-  void open() {
-    manager = NDManager.newBaseManager();
-    Autograd.record(false);
-  }
-
-  @AfterEach
-  void close() {
-    manager.close();
-  }
-
+class MoeBlockTest extends EngineTest {
   @Test
   void droplessBlockEqualsNaivePerTokenLoopOverExperts() {
     for (String normalize : List.of("true", "false")) {
