@@ -9,7 +9,9 @@ import com.typesafe.config.Config;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.coordinator.LocalRun;
 import dev.cohort.worker.single.Trainer;
+import dev.cohort.data.CorpusPreparer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,15 +48,21 @@ class DistributedTrainingTest {
 
   @BeforeAll
   static void trainOneWorker() throws IOException {
-    Config config = hocon("single");
+    singleWorker = trainAlone(hocon("single"), "single");
+  }
+
+  private static List<JsonNode> trainAlone(Config config, String name) throws IOException {
     try (Trainer trainer = new Trainer(CohortConfig.fromHocon(config), config, false)) {
       trainer.run((metrics, total) -> { });
     }
-    singleWorker = metrics("single");
+    return metrics(name);
   }
 
   private static void assertMatchesSingleWorker(String name, String... parallel) throws IOException {
-    Config config = hocon(name, parallel);
+    assertMatches(singleWorker, hocon(name, parallel), name);
+  }
+
+  private static void assertMatches(List<JsonNode> singleWorker, Config config, String name) throws IOException {
     ObjectNode last = LocalRun.run(CohortConfig.fromHocon(config), config, Main.class.getName(), List.of("worker"),
         (metrics, totalSteps) -> { });
     assertEquals(STEPS - 1, last.get("step").asLong());
@@ -101,5 +109,21 @@ class DistributedTrainingTest {
   void twoStagesByTwoReplicasWithExpertParallelInFourJvmsMatchOneWorker() throws IOException {
     assertMatchesSingleWorker("pp2dp2ep2", "parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2",
         "parallel.schedule = 1f1b");
+  }
+
+  @Test
+  @Timeout(300)
+  void aDataMixtureOnTwoReplicasWithExpertParallelMatchesOneWorker() throws IOException {
+    CohortConfig plain = CohortConfig.fromHocon(hocon("mix"));
+    Path brown = CorpusPreparer.openOrPrepare(plain.data(), plain.run().seed(), false).dir();
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 60; i++) lines.add("{\"text\": \"Recipe " + i + ": stir the soup for " + i + " minutes.\"}");
+    Path recipes = Files.write(dir.resolve("recipes.jsonl"), lines);
+    Path small = CorpusPreparer.prepare(recipes.toString(), "text", plain.data().tokenizer(), 0.2, 1, dir.resolve("recipes"), false)
+        .dir();
+    String sources = "data.sources = [{prepared = \"" + brown + "\", weight = 3}, {prepared = \"" + small
+        + "\", weight = 1}]";
+    List<JsonNode> alone = trainAlone(hocon("mix-single", sources), "mix-single");
+    assertMatches(alone, hocon("mix-dp2ep2", sources, "parallel.dp = 2", "parallel.ep = 2"), "mix-dp2ep2");
   }
 }
