@@ -39,6 +39,23 @@ class RecipeConfigTest {
     assertEquals(sft.recipe().examples(), denseSft.recipe().examples());
   }
 
+  @Test
+  void theRoutingComparisonTrainsFourFeedForwardsOfEqualActiveSizeOnOneBudget() {
+    Path compare = RECIPES.resolve("compare");
+    CohortConfig dense = CohortConfig.load(compare.resolve("dense.conf"), List.of());
+    long denseActive = ModelLayout.activeParameterCount(dense.model());
+    assertEquals(denseActive, ModelLayout.activeParameterCount(
+        CohortConfig.load(compare.resolve("cdmoe.conf"), List.of()).model()), "CDMoE");
+    for (String moeRecipe : List.of("moe-aux.conf", "moe-bias.conf")) {
+      CohortConfig moe = CohortConfig.load(compare.resolve(moeRecipe), List.of());
+      long routers = (long) moe.model().moeLayerCount() * moe.model().moe().numExperts() * moe.model().hiddenSize();
+      assertEquals(denseActive, ModelLayout.activeParameterCount(moe.model()) - routers, moeRecipe);
+      assertEquals(dense.train(), moe.train(), "the same budget: " + moeRecipe);
+      assertEquals(dense.data(), moe.data(), "the same corpus and tokenizer: " + moeRecipe);
+    }
+    assertEquals(CohortConfig.defaults().data().tokenizer(), dense.data().tokenizer());
+  }
+
   private static void assertChained(Path recipes) {
     CohortConfig pretrain = CohortConfig.load(recipes.resolve("pretrain.conf"), List.of());
     CohortConfig sft = CohortConfig.load(recipes.resolve("sft.conf"), List.of());
