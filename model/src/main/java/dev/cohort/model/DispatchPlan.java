@@ -74,6 +74,11 @@ public record DispatchPlan(
     return out;
   }
 
+  /** weights: (N, k) the combine weights of the routing -> (M, 1) the weight of each kept slot, in sorted order */
+  public NDArray slotWeights(NDArray weights) {
+    return Ops.rows(weights.reshape((long) tokens * topK, 1), sortedSlots);
+  }
+
   public int kept() {
     return Math.toIntExact(sortedSlots.getShape().get(0));
   }

@@ -15,6 +15,22 @@ public final class LocalExperts implements ExpertCompute {
   }
 
   @Override
+  public NDArray combine(NDArray x, DispatchPlan plan, NDArray weights) {
+    long d = x.getShape().get(1);
+    NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
+    NDArray weighted = apply(sorted, plan.keptPerExpert()).mul(plan.slotWeights(weights)); // (M, d)
+    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
+    // dropless routing needs no padding copy.
+    NDArray perSlot = plan.dropped() == 0 ? Ops.rows(weighted, plan.slotPosition())
+        : Ops.rowsOrZero(weighted, plan.slotPosition()); // (N*k, d)
+    return perSlot.reshape(plan.tokens(), plan.topK(), d).sum(new int[] {1}); // (N, d)
+  }
+
+  /**
+   * @param sorted (M, d) token rows, expert 0's block first
+   * @param blockSizes rows per expert, summing to M
+   * @return (M, d) each row passed through its expert, in the same order and in sorted's dtype
+   */
   public NDArray apply(NDArray sorted, int[] blockSizes) {
     NDList blocks = Ops.split(sorted, Arrays.stream(blockSizes).asLongStream().toArray(), 0); // (n_e, d) each
     NDList outputs = new NDList();
@@ -23,7 +39,7 @@ public final class LocalExperts implements ExpertCompute {
       outputs.add(experts.get(e).forward(blocks.get(e))); // (n_e, d)
     }
     NDArray out = outputs.size() == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0); // (M, d)
-    // Back in sorted's dtype, as ExpertCompute promises: under expert parallelism the rows cross the wire.
+    // Back in sorted's dtype: under expert parallelism the rows cross the wire.
     return Autocast.cast(out, sorted.getDataType());
   }
 }

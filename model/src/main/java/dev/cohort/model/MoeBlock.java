@@ -60,22 +60,10 @@ public final class MoeBlock {
   public MoeOutput forward(NDArray x, int sequences, NDArray chosen) {
     NDManager manager = x.getManager();
     int n = Math.toIntExact(x.getShape().get(0));
-    long d = x.getShape().get(1);
-    int k = config.topK();
     Routing routing = router.route(x, chosen);
     DispatchPlan plan = DispatchPlan.of(routing.experts(), config.numExperts(),
-        DispatchPlan.capacity(config.capacityFactor(), n, k, config.numExperts()));
-
-    NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
-    NDArray expertOut = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
-    NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), plan.sortedSlots()); // (M, 1)
-    NDArray weighted = expertOut.mul(slotWeights); // (M, d)
-    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
-    // dropless routing needs no padding copy.
-    NDArray source = plan.dropped() == 0 ? weighted
-        : weighted.concat(manager.zeros(new Shape(1, d), x.getDataType()), 0); // (M or M+1, d)
-    NDArray out = Ops.rows(source, plan.slotPosition()) // (N*k, d)
-        .reshape(n, k, d).sum(new int[] {1}); // (N, d)
+        DispatchPlan.capacity(config.capacityFactor(), n, config.topK(), config.numExperts()));
+    NDArray out = experts.combine(x, plan, routing.weights()); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     NDArray seqBalance = config.seqAuxLossWeight() > 0
         ? sequenceBalanceLoss(routing.probs(), routing.experts(), sequences)

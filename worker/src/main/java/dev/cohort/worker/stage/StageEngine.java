@@ -124,7 +124,7 @@ public final class StageEngine implements AutoCloseable {
     List<SwiGlu> owned = new ArrayList<>();
     for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert, Autocast.of(config.train())));
     ExpertParallel experts = new ExpertParallel(layer, placement.epGroupOf(role.stage(), role.replica()),
-        role.epRank(), role.experts().size(), new LocalExperts(owned), exchange, timeout, cursor);
+        new LocalExperts(owned), exchange, timeout, cursor);
     expertParallel.add(experts);
     return experts;
   }
