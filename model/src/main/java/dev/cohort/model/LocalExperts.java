@@ -15,7 +15,7 @@ public final class LocalExperts implements ExpertCompute {
   }
 
   @Override
-  public NDArray combine(NDArray x, DispatchPlan plan, NDArray weights) {
+  public Combined combine(NDArray x, DispatchPlan plan, NDArray weights) {
     long d = x.getShape().get(1);
     NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
     NDArray weighted = apply(sorted, plan.keptPerExpert()).mul(plan.slotWeights(weights)); // (M, d)
@@ -23,7 +23,7 @@ public final class LocalExperts implements ExpertCompute {
     // dropless routing needs no padding copy.
     NDArray perSlot = plan.dropped() == 0 ? Ops.rows(weighted, plan.slotPosition())
         : Ops.rowsOrZero(weighted, plan.slotPosition()); // (N*k, d)
-    return perSlot.reshape(plan.tokens(), plan.topK(), d).sum(new int[] {1}); // (N, d)
+    return Combined.inGraph(perSlot.reshape(plan.tokens(), plan.topK(), d).sum(new int[] {1})); // (N, d)
   }
 
   /**

@@ -63,13 +63,17 @@ public final class MoeBlock {
     Routing routing = router.route(x, chosen);
     DispatchPlan plan = DispatchPlan.of(routing.experts(), config.numExperts(),
         DispatchPlan.capacity(config.capacityFactor(), n, config.topK(), config.numExperts()));
-    NDArray out = experts.combine(x, plan, routing.weights()); // (N, d)
+    // A replayed routing is a recomputed forward: the experts may keep what the first one computed.
+    ExpertCompute.Combined routed = chosen == null ? experts.combine(x, plan, routing.weights())
+        : experts.replay(x, plan, routing.weights());
+    NDArray out = routed.out(); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     NDArray seqBalance = config.seqAuxLossWeight() > 0
         ? sequenceBalanceLoss(routing.probs(), routing.experts(), sequences)
         : manager.zeros(new Shape(), x.getDataType());
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), seqBalance, zLoss(routing.logits()),
-        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts());
+        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts(),
+        routed.deferredBackward());
   }
 
   /** Mean over tokens of -sum_e p_e log p_e, for metrics: detached from the graph, one number to the host. */

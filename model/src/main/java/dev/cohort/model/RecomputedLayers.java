@@ -13,7 +13,9 @@ import java.util.List;
  * input with that routing (no second top-k), top layer first, and back-propagates the gradient arriving at the
  * layer's output together with the layer's own router losses, exactly the share of dLoss a recorded forward gives it.
  * Each layer's intermediates are freed as soon as the layer is done, in the forward and again in the backward: what
- * stays between them is the inputs, the routings and the output.
+ * stays between them is the inputs, the routings and the output. Experts whose backward is deferred (expert
+ * parallelism) run it right after the layer's, and may keep what the first forward computed instead of computing it
+ * again ({@link ExpertCompute#replay}): ExpertParallel keeps the exchanged rows, so the all-to-all runs once.
  */
 public final class RecomputedLayers {
   private final List<DecoderLayer> layers;
@@ -89,7 +91,10 @@ public final class RecomputedLayers {
         NDArray surrogate = out.hidden().mul(gradient).sum();
         if (out.moe().isPresent()) surrogate = surrogate.add(routerLosses(out.moe().get(), lossDivisor));
         Autograd.record(false);
-        Autograd.backward(surrogate);
+        Runnable expertBackward = out.moe().map(MoeOutput::expertBackward).orElse(null);
+        // A deferred expert backward goes on from the experts' inputs through the graph below them again: keep it.
+        Autograd.backward(surrogate, expertBackward != null);
+        if (expertBackward != null) expertBackward.run();
         inputGradient = input.getGradient();
         NDScope.unregister(inputGradient);
       }

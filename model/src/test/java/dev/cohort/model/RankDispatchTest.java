@@ -56,7 +56,7 @@ class RankDispatchTest extends EngineTest {
         DispatchPlan.capacity(config.moe().capacityFactor(), TOKENS, config.moe().topK(), experts));
     List<SwiGlu> all = new ArrayList<>();
     for (int e = 0; e < experts; e++) all.add(SwiGlu.expert(params, 0, e, Autocast.OFF));
-    double[] local = new LocalExperts(all).combine(x, plan, routing.weights()).toDoubleArray();
+    double[] local = new LocalExperts(all).combine(x, plan, routing.weights()).out().toDoubleArray();
 
     RankDispatch dispatch = RankDispatch.of(plan, RANKS);
     NDArray slotWeights = plan.slotWeights(routing.weights()).reshape(-1); // (M)

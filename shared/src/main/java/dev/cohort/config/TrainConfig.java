@@ -29,7 +29,8 @@ package dev.cohort.config;
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
  * @param recompute activation recomputation: "none" keeps every activation of a micro-batch until its backward;
  *     "layers" keeps only each decoder layer's input (and its MoE routing) and runs the layer again, recording, at
- *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md)
+ *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md); under expert parallelism
+ *     the recomputed forward reuses the first one's all-to-all
  */
 public record TrainConfig(
     int steps,

@@ -2,6 +2,7 @@ package dev.cohort.worker.stage;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.model.Autograd;
 import dev.cohort.model.DispatchPlan;
@@ -45,12 +46,21 @@ final class ExpertParallel implements ExpertCompute {
   private final Map<Integer, Pass> passes = new HashMap<>();
 
   /**
-   * What one micro-batch's forward left for its backward, per rank of the group: as sender, the rows and slot weights
-   * sent to rank j (in this rank's graph) and the rows j returned (leaves); as owner, the rows and weights received
-   * from rank i (leaves) and the rows returned to it (their graph through the experts).
+   * What one micro-batch's forward left for its backward: as sender, the rows and slot weights sent to each rank j (in
+   * this rank's graph) and the rows j returned (leaves); as owner, what it served each rank i. Whether the forward
+   * recorded: if not, the owners' outputs have no graph and what is kept lives outside any scope until the backward.
    */
-  private record Pass(List<NDArray> sentRows, List<NDArray> sentWeights, List<NDArray> returned,
-      List<NDArray> ownerRows, List<NDArray> ownerWeights, List<NDArray> ownerOutputs) {}
+  private record Pass(Sent sent, List<NDArray> returned, List<Served> served, boolean recorded) {}
+
+  /** A sender's rows (R_j, d) and slot weights (M_j) for each rank j, cut from its tokens by the dispatch. */
+  private record Sent(RankDispatch dispatch, List<NDArray> rows, List<NDArray> weights) {}
+
+  /**
+   * Rank i's tokens on their owner: the received rows (R, d) and slot weights (M) as leaves, the slot table (R, k) and
+   * the rows per owned expert, and the output (R, d) with its graph through the experts, or null when the forward
+   * did not record one (it is computed again, recording, at backward).
+   */
+  private record Served(NDArray rows, NDArray weights, NDArray table, int[] counts, NDArray output) {}
 
   ExpertParallel(int layer, List<WorkerId> group, LocalExperts owned, Exchange exchange, Duration timeout,
       MicroBatchCursor cursor) {
@@ -63,41 +73,24 @@ final class ExpertParallel implements ExpertCompute {
   }
 
   @Override
-  public NDArray combine(NDArray x, DispatchPlan plan, NDArray weights) {
+  public Combined combine(NDArray x, DispatchPlan plan, NDArray weights) {
     NDManager manager = x.getManager();
-    RankDispatch dispatch = RankDispatch.of(plan, group.size());
+    boolean recording = Autograd.recording();
+    Sent sent = cut(x, plan, weights);
     int expertsPerRank = plan.keptPerExpert().length / group.size();
-    NDArray slotWeights = plan.slotWeights(weights).reshape(-1); // (M)
-    List<NDArray> sentRows = new ArrayList<>();
-    List<NDArray> sentWeights = new ArrayList<>();
     for (int j = 0; j < group.size(); j++) { // dispatch: my tokens for rank j's experts, once each
-      NDArray rows = Ops.rows(x, dispatch.tokens().get(j)); // (R_j, d)
-      NDArray rowWeights = Ops.slice(slotWeights, 0, dispatch.slotStart(j), dispatch.slotEnd(j)); // (M_j)
-      send(j, "ep-x", rows);
-      send(j, "ep-w", rowWeights);
-      send(j, "ep-t", dispatch.slotTables().get(j).toType(DataType.INT32, false));
+      send(j, "ep-x", sent.rows().get(j));
+      send(j, "ep-w", sent.weights().get(j));
+      send(j, "ep-t", sent.dispatch().slotTables().get(j).toType(DataType.INT32, false));
       send(j, "ep-n", counts(Arrays.copyOfRange(plan.keptPerExpert(), j * expertsPerRank, (j + 1) * expertsPerRank)));
-      sentRows.add(rows);
-      sentWeights.add(rowWeights);
     }
-    List<NDArray> ownerRows = new ArrayList<>();
-    List<NDArray> ownerWeights = new ArrayList<>();
-    List<NDArray> ownerOutputs = new ArrayList<>();
+    List<Served> served = new ArrayList<>();
     for (int i = 0; i < group.size(); i++) { // serve: rank i's tokens for my experts
-      NDArray rows = HostArrays.toArray(receive(i, "ep-x"), manager); // (R, d)
-      NDArray rowWeights = HostArrays.toArray(receive(i, "ep-w"), manager); // (M_i)
-      NDArray table = HostArrays.toArray(receive(i, "ep-t"), manager).toType(DataType.INT64, false); // (R, k)
-      int[] counts = counts(receive(i, "ep-n"));
-      NDArray output = rows;
-      if (rows.getShape().get(0) > 0) {
-        rows.setRequiresGradient(true);
-        rowWeights.setRequiresGradient(true);
-        output = serve(rows, rowWeights, table, counts); // (R, d)
-      }
-      ownerRows.add(rows);
-      ownerWeights.add(rowWeights);
-      ownerOutputs.add(output);
-      send(i, "ep-y", output);
+      Served rankI = serve(HostArrays.toArray(receive(i, "ep-x"), manager),
+          HostArrays.toArray(receive(i, "ep-w"), manager),
+          HostArrays.toArray(receive(i, "ep-t"), manager).toType(DataType.INT64, false), counts(receive(i, "ep-n")));
+      send(i, "ep-y", rankI.output());
+      served.add(recording ? rankI : new Served(rankI.rows(), rankI.weights(), rankI.table(), rankI.counts(), null));
     }
     List<NDArray> returned = new ArrayList<>();
     for (int j = 0; j < group.size(); j++) { // combine: my tokens back from every owner
@@ -105,15 +98,57 @@ final class ExpertParallel implements ExpertCompute {
       if (rows.getShape().get(0) > 0) rows.setRequiresGradient(true);
       returned.add(rows);
     }
-    passes.put(cursor.microBatch, new Pass(sentRows, sentWeights, returned, ownerRows, ownerWeights, ownerOutputs));
-    return dispatch.sumRanks(returned); // (N, d)
+    Pass pass = new Pass(sent, returned, served, recording);
+    if (!recording) keptArrays(pass).forEach(NDScope::unregister);
+    passes.put(cursor.microBatch, pass);
+    return new Combined(sent.dispatch().sumRanks(returned), this::backward); // (N, d)
   }
 
-  /** rows (R, d), their slots' weights (M), slot table (R, k), rows per owned expert -> (R, d) weighted sums. */
-  private NDArray serve(NDArray rows, NDArray rowWeights, NDArray table, int[] counts) {
+  /**
+   * The forward of a layer run again at backward (train.recompute = layers) with the first forward's routing: the
+   * same tokens would go to the same owners and come back the same, so nothing is exchanged. The sender cuts its rows
+   * and weights again, now recording, and sums the rows the owners returned the first time; each owner kept the
+   * rows, weights and slot table it was sent (not its experts' activations) and runs its experts again, recording,
+   * in {@link #backward}.
+   */
+  @Override
+  public Combined replay(NDArray x, DispatchPlan plan, NDArray weights) {
+    Pass first = passes.get(cursor.microBatch);
+    Sent sent = cut(x, plan, weights);
+    passes.put(cursor.microBatch, new Pass(sent, first.returned(), first.served(), first.recorded()));
+    return new Combined(sent.dispatch().sumRanks(first.returned()), this::backward); // (N, d)
+  }
+
+  private Sent cut(NDArray x, DispatchPlan plan, NDArray weights) {
+    RankDispatch dispatch = RankDispatch.of(plan, group.size());
+    NDArray slotWeights = plan.slotWeights(weights).reshape(-1); // (M)
+    List<NDArray> rows = new ArrayList<>();
+    List<NDArray> rowWeights = new ArrayList<>();
+    for (int j = 0; j < group.size(); j++) {
+      rows.add(Ops.rows(x, dispatch.tokens().get(j))); // (R_j, d)
+      rowWeights.add(Ops.slice(slotWeights, 0, dispatch.slotStart(j), dispatch.slotEnd(j))); // (M_j)
+    }
+    return new Sent(dispatch, rows, rowWeights);
+  }
+
+  /** rows (R, d), their slots' weights (M), slot table (R, k), rows per owned expert -> served, output (R, d). */
+  private Served serve(NDArray rows, NDArray rowWeights, NDArray table, int[] counts) {
+    if (rows.getShape().get(0) == 0) return new Served(rows, rowWeights, table, counts, rows);
+    rows.setRequiresGradient(true);
+    rowWeights.setRequiresGradient(true);
     NDArray slotInputs = Ops.rows(rows, RankDispatch.slotRows(table, Math.toIntExact(rowWeights.size()))); // (M, d)
     NDArray weighted = owned.apply(slotInputs, counts).mul(rowWeights.reshape(-1, 1)); // (M, d)
-    return RankDispatch.sumSlots(weighted, table); // (R, d)
+    return new Served(rows, rowWeights, table, counts, RankDispatch.sumSlots(weighted, table)); // (R, d)
+  }
+
+  /**
+   * What the backward needs from the exchange when the forward recorded nothing. Such a forward runs in a scope that
+   * frees its intermediates (RecomputedLayers): these leave it, and join the backward's scope in {@link #backward}.
+   */
+  private static List<NDArray> keptArrays(Pass pass) {
+    List<NDArray> kept = new ArrayList<>(pass.returned());
+    pass.served().forEach(s -> kept.addAll(List.of(s.rows(), s.weights(), s.table())));
+    return kept;
   }
 
   /**
@@ -122,29 +157,39 @@ final class ExpertParallel implements ExpertCompute {
    */
   void backward() {
     Pass pass = passes.remove(cursor.microBatch);
+    if (!pass.recorded()) keptArrays(pass).forEach(NDScope::register); // freed with the backward's scope
     for (int j = 0; j < group.size(); j++) send(j, "ep-dy", gradientOf(pass.returned().get(j)));
     for (int i = 0; i < group.size(); i++) {
-      NDArray rows = pass.ownerRows().get(i);
-      NDArray outputGradient = HostArrays.toArray(receive(i, "ep-dy"), rows.getManager());
-      if (rows.getShape().get(0) > 0) Autograd.backward(pass.ownerOutputs().get(i), outputGradient);
-      send(i, "ep-dx", gradientOf(rows));
-      send(i, "ep-dw", gradientOf(pass.ownerWeights().get(i)));
+      Served served = pass.served().get(i);
+      NDArray outputGradient = HostArrays.toArray(receive(i, "ep-dy"), served.rows().getManager());
+      if (served.rows().getShape().get(0) > 0) Autograd.backward(recorded(served), outputGradient);
+      send(i, "ep-dx", gradientOf(served.rows()));
+      send(i, "ep-dw", gradientOf(served.weights()));
     }
     // d/d(everything below) of sum_j <rows_j, dRows_j> + <weights_j, dWeights_j>: the share that went through the
     // owners, in one backward. Built with recording on, a graph node joined to the forward's graph.
     NDArray surrogate = null;
     Autograd.record(true);
     for (int j = 0; j < group.size(); j++) {
-      NDArray rows = pass.sentRows().get(j); // (R_j, d)
+      NDArray rows = pass.sent().rows().get(j); // (R_j, d)
       NDArray rowGradient = HostArrays.toArray(receive(j, "ep-dx"), rows.getManager()); // (R_j, d)
       NDArray weightGradient = HostArrays.toArray(receive(j, "ep-dw"), rows.getManager()); // (M_j)
       if (rows.getShape().get(0) == 0) continue;
-      NDArray term = rows.mul(rowGradient).sum().add(pass.sentWeights().get(j).mul(weightGradient).sum());
+      NDArray term = rows.mul(rowGradient).sum().add(pass.sent().weights().get(j).mul(weightGradient).sum());
       surrogate = surrogate == null ? term : surrogate.add(term);
     }
     Autograd.record(false);
     // The rest of this stage's graph below this layer is traversed again by later passes: keep it.
     if (surrogate != null) Autograd.backward(surrogate, true);
+  }
+
+  /** The served output with its graph: the forward's, or computed again now from the kept rows, recording. */
+  private NDArray recorded(Served served) {
+    if (served.output() != null) return served.output();
+    Autograd.record(true);
+    NDArray output = serve(served.rows(), served.weights(), served.table(), served.counts()).output();
+    Autograd.record(false);
+    return output;
   }
 
   /** A leaf's gradient (a zero-size leaf has none: itself stands for it). */

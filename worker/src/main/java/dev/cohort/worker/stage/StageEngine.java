@@ -281,7 +281,9 @@ public final class StageEngine implements AutoCloseable {
       Autograd.record(false);
       Autograd.backward(surrogate, keepGraph);
     }
-    for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    if (state.recomputed() == null) { // recomputed layers run their experts' backward each after its layer's
+      for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    }
     NDArray inputGradient = state.input() == null ? null : state.input().getGradient();
     if (state.recomputed() != null) {
       // The backward above stopped at the layers' output: now through the layers, run again, to their input.

@@ -214,11 +214,7 @@ class StageEngineTest {
   void groupLimitedRoutingOverTwoExpertParallelRanksReproducesTheSingleWorkerLossesWithFewerBytes() throws Exception {
     List<String> limited = List.of("model.moe.expert-groups = 2", "model.moe.max-groups-per-token = 1");
     long limitedBytes = assertSameLosses(limited, "parallel.dp = 2", "parallel.ep = 2");
-    long freeBytes;
-    try (LocalCluster cluster = new LocalCluster(config(List.of(), "parallel.dp = 2", "parallel.ep = 2"))) {
-      for (int s = 0; s < STEPS; s++) cluster.step(s);
-      freeBytes = cluster.allToAllBytes();
-    }
+    long freeBytes = allToAllBytes(List.of(), "parallel.dp = 2", "parallel.ep = 2");
     System.out.printf("all-to-all payload bytes per step, tiny model, dp = ep = 2: %d unlimited, %d with "
         + "max-groups-per-token = 1%n", freeBytes / STEPS, limitedBytes / STEPS);
     assertTrue(limitedBytes < freeBytes, limitedBytes + " bytes limited against " + freeBytes + " unlimited");
@@ -260,6 +256,26 @@ class StageEngineTest {
   @Test
   void recomputedLayersInTwoStagesByTwoReplicasWithOneFOneBReproduceTheSingleWorkerLosses() throws Exception {
     assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b", "train.recompute = layers");
+  }
+
+  /**
+   * The recomputed forward exchanges nothing (it sums the rows the owners returned the first time), so the all-to-all
+   * carries exactly the bytes of a recorded run.
+   */
+  @Test
+  void recomputedLayersInTwoStagesByTwoReplicasWithExpertParallelReproduceTheSingleWorkerLossesAndBytes()
+      throws Exception {
+    String[] layout = {"parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2", "parallel.schedule = 1f1b"};
+    long recomputedBytes = assertSameLosses(List.of("train.recompute = layers"), layout);
+    assertEquals(allToAllBytes(List.of(), layout), recomputedBytes, "all-to-all bytes, recomputed against recorded");
+  }
+
+  /** The all-to-all bytes of STEPS steps of a distributed run. */
+  private static long allToAllBytes(List<String> model, String... parallel) throws Exception {
+    try (LocalCluster cluster = new LocalCluster(config(model, parallel))) {
+      for (int s = 0; s < STEPS; s++) cluster.step(s);
+      return cluster.allToAllBytes();
+    }
   }
 
   @Test
