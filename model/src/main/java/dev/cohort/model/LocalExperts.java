@@ -3,6 +3,8 @@ package dev.cohort.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import dev.cohort.config.MoeConfig;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,16 +16,17 @@ public final class LocalExperts implements ExpertCompute {
     this.experts = List.copyOf(experts);
   }
 
+  /** Every routed expert of layer {@code layer}. */
+  public static LocalExperts of(Parameters params, int layer, MoeConfig config, Autocast autocast) {
+    List<SwiGlu> all = new ArrayList<>();
+    for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e, autocast));
+    return new LocalExperts(all);
+  }
+
   @Override
   public Combined combine(NDArray x, DispatchPlan plan, NDArray weights) {
-    long d = x.getShape().get(1);
     NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
-    NDArray weighted = apply(sorted, plan.keptPerExpert()).mul(plan.slotWeights(weights)); // (M, d)
-    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
-    // dropless routing needs no padding copy.
-    NDArray perSlot = plan.dropped() == 0 ? Ops.rows(weighted, plan.slotPosition())
-        : Ops.rowsOrZero(weighted, plan.slotPosition()); // (N*k, d)
-    return Combined.inGraph(perSlot.reshape(plan.tokens(), plan.topK(), d).sum(new int[] {1})); // (N, d)
+    return Combined.inGraph(plan.combine(apply(sorted, plan.keptPerExpert()), weights)); // (N, d)
   }
 
   /**

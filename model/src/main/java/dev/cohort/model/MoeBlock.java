@@ -6,8 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.model.layout.ParamNames;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The sparse feed-forward: y = sum over the k chosen experts of w_e(x) * expert_e(x), plus the shared experts that
@@ -33,9 +31,7 @@ public final class MoeBlock {
 
   /** The block of layer {@code layer} with every expert local. */
   public static MoeBlock local(Parameters params, int layer, MoeConfig config, Autocast autocast) {
-    List<SwiGlu> all = new ArrayList<>();
-    for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e, autocast));
-    return of(params, layer, config, new LocalExperts(all), autocast);
+    return of(params, layer, config, LocalExperts.of(params, layer, config, autocast), autocast);
   }
 
   /** The block of layer {@code layer} whose routed experts run wherever {@code experts} sends them. */

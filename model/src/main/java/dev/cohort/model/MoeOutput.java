@@ -16,4 +16,11 @@ import ai.djl.ndarray.NDArray;
  *     ({@link ExpertCompute.Combined#deferredBackward()}), else null
  */
 public record MoeOutput(NDArray hidden, NDArray balanceLoss, NDArray seqBalanceLoss, NDArray zLoss,
-    int[] tokensPerExpert, int dropped, double routerEntropy, NDArray experts, Runnable expertBackward) {}
+    int[] tokensPerExpert, int dropped, double routerEntropy, NDArray experts, Runnable expertBackward) {
+
+  /** The same values without their graphs: for a loss whose router terms are back-propagated elsewhere. */
+  public MoeOutput detached() {
+    return new MoeOutput(hidden.stopGradient(), balanceLoss.stopGradient(), seqBalanceLoss.stopGradient(),
+        zLoss.stopGradient(), tokensPerExpert, dropped, routerEntropy, experts, expertBackward);
+  }
+}

@@ -88,7 +88,7 @@ class CohortConfigTest {
 
   @Test
   void anUnknownRecomputeModeIsRefused() {
-    assertMessage("train.recompute = all", "cohort.train.recompute': must be none or layers, got 'all'");
+    assertMessage("train.recompute = all", "cohort.train.recompute': must be none, layers or experts, got 'all'");
   }
 
   private static void assertMessage(String override, String expected) {

@@ -40,6 +40,7 @@ final class ExpertParallel implements ExpertCompute {
   private final int layer;
   private final List<WorkerId> group;
   private final LocalExperts owned;
+  private final boolean recomputeExperts; // train.recompute = experts: the owner keeps no expert activations
   private final Exchange exchange;
   private final Duration timeout;
   private final MicroBatchCursor cursor;
@@ -62,11 +63,12 @@ final class ExpertParallel implements ExpertCompute {
    */
   private record Served(NDArray rows, NDArray weights, NDArray table, int[] counts, NDArray output) {}
 
-  ExpertParallel(int layer, List<WorkerId> group, LocalExperts owned, Exchange exchange, Duration timeout,
-      MicroBatchCursor cursor) {
+  ExpertParallel(int layer, List<WorkerId> group, LocalExperts owned, boolean recomputeExperts, Exchange exchange,
+      Duration timeout, MicroBatchCursor cursor) {
     this.layer = layer;
     this.group = List.copyOf(group);
     this.owned = owned;
+    this.recomputeExperts = recomputeExperts;
     this.exchange = exchange;
     this.timeout = timeout;
     this.cursor = cursor;
@@ -85,13 +87,17 @@ final class ExpertParallel implements ExpertCompute {
       send(j, "ep-n", counts(Arrays.copyOfRange(plan.keptPerExpert(), j * expertsPerRank, (j + 1) * expertsPerRank)));
     }
     List<Served> served = new ArrayList<>();
+    boolean ownerRecords = recording && !recomputeExperts;
+    Autograd.record(ownerRecords);
     for (int i = 0; i < group.size(); i++) { // serve: rank i's tokens for my experts
       Served rankI = serve(HostArrays.toArray(receive(i, "ep-x"), manager),
           HostArrays.toArray(receive(i, "ep-w"), manager),
           HostArrays.toArray(receive(i, "ep-t"), manager).toType(DataType.INT64, false), counts(receive(i, "ep-n")));
       send(i, "ep-y", rankI.output());
-      served.add(recording ? rankI : new Served(rankI.rows(), rankI.weights(), rankI.table(), rankI.counts(), null));
+      served.add(ownerRecords ? rankI
+          : new Served(rankI.rows(), rankI.weights(), rankI.table(), rankI.counts(), null));
     }
+    Autograd.record(recording);
     List<NDArray> returned = new ArrayList<>();
     for (int j = 0; j < group.size(); j++) { // combine: my tokens back from every owner
       NDArray rows = HostArrays.toArray(receive(j, "ep-y"), manager); // (R_j, d)

@@ -91,7 +91,7 @@ public final class TrainingStep {
         long start = System.nanoTime();
         NDArray tokens = objective.tokens(manager, step, m); // (B, T)
         NDArray embedded = model.embed(tokens); // (B, T, d)
-        RecomputedLayers recomputed = config.recomputeLayers() ? model.recomputedLayers(embedded) : null;
+        RecomputedLayers recomputed = model.recomputed(embedded, config);
         Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(embedded, null);
         Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, m);
         Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());
