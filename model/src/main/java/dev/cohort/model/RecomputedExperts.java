@@ -1,6 +1,7 @@
 package dev.cohort.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 
 /**
  * A layer's local experts under train.recompute = experts: the forward runs the expert MLPs without recording, so
@@ -21,9 +22,17 @@ public final class RecomputedExperts implements ExpertCompute {
   public Combined combine(NDArray x, DispatchPlan plan, NDArray weights) {
     NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d), in the layer's graph
     boolean recording = Autograd.recording();
-    Autograd.record(false);
-    NDArray outputs = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
-    Autograd.record(recording);
+    NDArray outputs; // (M, d)
+    // DJL frees a tensor when its scope closes, graph or no graph: without a scope of their own the experts'
+    // intermediates would live as long as the micro-batch.
+    try (NDScope scope = new NDScope()) {
+      Autograd.record(false);
+      outputs = experts.apply(sorted, plan.keptPerExpert());
+      NDScope.unregister(outputs);
+    } finally {
+      Autograd.record(recording);
+    }
+    NDScope.register(outputs);
     outputs.setRequiresGradient(true); // a leaf: the layer's backward stops here and leaves its gradient
     return new Combined(plan.combine(outputs, weights), () -> backward(sorted, outputs, plan.keptPerExpert()));
   }
@@ -35,7 +44,7 @@ public final class RecomputedExperts implements ExpertCompute {
     NDArray recomputed = experts.apply(input, blockSizes); // (M, d), the same values as outputs
     Autograd.record(false);
     Autograd.backward(recomputed, outputs.getGradient());
-    // The layer's graph below the rows was traversed by the layer's own backward already: keep it for the next.
-    Autograd.backward(sorted, input.getGradient(), true);
+    // The last pass through the layer's graph below the rows (its own backward kept it for this one).
+    Autograd.backward(sorted, input.getGradient());
   }
 }

@@ -34,7 +34,10 @@ import java.util.Map;
  * ranks. Backward mirrors it: the returned rows' gradients go to the owners, which backpropagate through their
  * experts and the weighting and return the gradients of the rows and the weights, from which the sender continues
  * its own backward. Every rank of the group runs the same schedule, so the exchanges of one layer and micro-batch
- * meet.
+ * meet. Under activation recomputation (train.recompute = layers or experts) the owner keeps the rows, slot weights
+ * and slot table it was sent instead of its experts' activations and runs its experts again at backward; under
+ * {@code layers} the sender also keeps the rows the owners returned, so the recomputed forward exchanges nothing
+ * ({@link #replay}).
  */
 final class ExpertParallel implements ExpertCompute {
   private final int layer;
@@ -87,17 +90,9 @@ final class ExpertParallel implements ExpertCompute {
       send(j, "ep-n", counts(Arrays.copyOfRange(plan.keptPerExpert(), j * expertsPerRank, (j + 1) * expertsPerRank)));
     }
     List<Served> served = new ArrayList<>();
-    boolean ownerRecords = recording && !recomputeExperts;
-    Autograd.record(ownerRecords);
     for (int i = 0; i < group.size(); i++) { // serve: rank i's tokens for my experts
-      Served rankI = serve(HostArrays.toArray(receive(i, "ep-x"), manager),
-          HostArrays.toArray(receive(i, "ep-w"), manager),
-          HostArrays.toArray(receive(i, "ep-t"), manager).toType(DataType.INT64, false), counts(receive(i, "ep-n")));
-      send(i, "ep-y", rankI.output());
-      served.add(ownerRecords ? rankI
-          : new Served(rankI.rows(), rankI.weights(), rankI.table(), rankI.counts(), null));
+      served.add(recording && !recomputeExperts ? serveRank(i, manager) : serveRankWithoutGraph(i, manager));
     }
-    Autograd.record(recording);
     List<NDArray> returned = new ArrayList<>();
     for (int j = 0; j < group.size(); j++) { // combine: my tokens back from every owner
       NDArray rows = HostArrays.toArray(receive(j, "ep-y"), manager); // (R_j, d)
@@ -137,6 +132,34 @@ final class ExpertParallel implements ExpertCompute {
     return new Sent(dispatch, rows, rowWeights);
   }
 
+  private Served serveRank(int i, NDManager manager) {
+    Served served = serve(HostArrays.toArray(receive(i, "ep-x"), manager),
+        HostArrays.toArray(receive(i, "ep-w"), manager),
+        HostArrays.toArray(receive(i, "ep-t"), manager).toType(DataType.INT64, false), counts(receive(i, "ep-n")));
+    send(i, "ep-y", served.output());
+    return served;
+  }
+
+  /**
+   * Serves rank i without recording (train.recompute), in a scope of its own: DJL frees a tensor when its scope
+   * closes, graph or no graph, so the experts' intermediates go at once and only what the backward runs them again
+   * from is kept: the received rows, slot weights and slot table.
+   */
+  private Served serveRankWithoutGraph(int i, NDManager manager) {
+    boolean recording = Autograd.recording();
+    Served kept;
+    try (NDScope scope = new NDScope()) {
+      Autograd.record(false);
+      Served served = serveRank(i, manager);
+      NDScope.unregister(served.rows(), served.weights(), served.table());
+      kept = new Served(served.rows(), served.weights(), served.table(), served.counts(), null);
+    } finally {
+      Autograd.record(recording);
+    }
+    List.of(kept.rows(), kept.weights(), kept.table()).forEach(NDScope::register);
+    return kept;
+  }
+
   /** rows (R, d), their slots' weights (M), slot table (R, k), rows per owned expert -> served, output (R, d). */
   private Served serve(NDArray rows, NDArray rowWeights, NDArray table, int[] counts) {
     if (rows.getShape().get(0) == 0) return new Served(rows, rowWeights, table, counts, rows);
@@ -168,7 +191,7 @@ final class ExpertParallel implements ExpertCompute {
     for (int i = 0; i < group.size(); i++) {
       Served served = pass.served().get(i);
       NDArray outputGradient = HostArrays.toArray(receive(i, "ep-dy"), served.rows().getManager());
-      if (served.rows().getShape().get(0) > 0) Autograd.backward(recorded(served), outputGradient);
+      if (served.rows().getShape().get(0) > 0) Autograd.backward(withGraph(served), outputGradient);
       send(i, "ep-dx", gradientOf(served.rows()));
       send(i, "ep-dw", gradientOf(served.weights()));
     }
@@ -190,7 +213,7 @@ final class ExpertParallel implements ExpertCompute {
   }
 
   /** The served output with its graph: the forward's, or computed again now from the kept rows, recording. */
-  private NDArray recorded(Served served) {
+  private NDArray withGraph(Served served) {
     if (served.output() != null) return served.output();
     Autograd.record(true);
     NDArray output = serve(served.rows(), served.weights(), served.table(), served.counts()).output();
