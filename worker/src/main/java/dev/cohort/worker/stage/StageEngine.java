@@ -287,7 +287,8 @@ public final class StageEngine implements AutoCloseable {
     }
     NDArray inputGradient = state.input() == null ? null : state.input().getGradient();
     if (state.recomputed() != null) {
-      // The backward above stopped at the layers' output: now through the layers, run again, to their input.
+      // The backward above stopped at the layers' output: now layer by layer to their input (each layer run again
+      // under recompute = layers, its experts under experts).
       inputGradient = state.recomputed().backward(config.train().gradAccumSteps() / lossScale);
       if (state.input() == null) Autograd.backward(state.layerInput(), inputGradient);
     }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * gradients accumulating, global-norm clipping, then AdamW. Each micro-batch runs in its own NDScope so native memory
  * returns to the same level after every step. The loss is multiplied by the loss scale before backward (1 in fp32);
  * a step whose gradients are not finite is skipped. With train.recompute = layers the decoder layers keep only their
- * inputs through the forward and run again at backward ({@link RecomputedLayers}), after the head's backward.
+ * inputs through the forward and run again at backward ({@link RecomputedLayers}), after the head's backward; with
+ * experts only their routed experts do.
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
