@@ -74,6 +74,24 @@ public record DispatchPlan(
     return out;
   }
 
+  /** weights: (N, k) the combine weights of the routing -> (M, 1) the weight of each kept slot, in sorted order */
+  public NDArray slotWeights(NDArray weights) {
+    return Ops.rows(weights.reshape((long) tokens * topK, 1), sortedSlots);
+  }
+
+  /**
+   * slotOutputs: (M, d) each kept slot's expert output in sorted order, weights: (N, k) -> (N, d), each token's
+   * weighted sum over its kept choices.
+   */
+  public NDArray combine(NDArray slotOutputs, NDArray weights) {
+    NDArray weighted = slotOutputs.mul(slotWeights(weights)); // (M, d)
+    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
+    // dropless routing needs no padding copy.
+    NDArray perSlot = dropped() == 0 ? Ops.rows(weighted, slotPosition)
+        : Ops.rowsOrZero(weighted, slotPosition); // (N*k, d)
+    return perSlot.reshape(tokens, topK, slotOutputs.getShape().get(1)).sum(new int[] {1}); // (N, d)
+  }
+
   public int kept() {
     return Math.toIntExact(sortedSlots.getShape().get(0));
   }

@@ -3,14 +3,33 @@ package dev.cohort.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Runs the routed experts on tokens already grouped by expert. Locally this is a loop over the experts; under expert
- * parallelism an implementation sends each block to the worker that owns the expert and returns the answers.
+ * Runs a layer's routed experts on the tokens routed to them and sums each token's weighted answers. Locally this is
+ * a loop over the experts; under expert parallelism an implementation sends each token to the workers that own its
+ * experts and sums what they send back.
  */
 public interface ExpertCompute {
   /**
-   * @param sorted (M, d) token rows, expert 0's block first
-   * @param blockSizes rows per expert, summing to M
-   * @return (M, d) each row passed through its expert, in the same order and in sorted's dtype
+   * x: (N, d), routed by {@code plan} with combine weights (N, k) -> (N, d): for each token the sum over its kept
+   * choices of weight * expert(x), in x's dtype (zero for a token whose every choice was dropped).
    */
-  NDArray apply(NDArray sorted, int[] blockSizes);
+  Combined combine(NDArray x, DispatchPlan plan, NDArray weights);
+
+  /**
+   * The same for a forward run again at backward (activation recomputation) with the routing of the first one, so the
+   * same plan: by default the experts are computed again.
+   */
+  default Combined replay(NDArray x, DispatchPlan plan, NDArray weights) {
+    return combine(x, plan, weights);
+  }
+
+  /**
+   * @param out (N, d) the combined outputs
+   * @param deferredBackward the experts' part of the backward, to run once every gradient from above has reached out,
+   *     when it is not in out's graph (expert parallelism, recomputed experts); null when it is
+   */
+  record Combined(NDArray out, Runnable deferredBackward) {
+    public static Combined inGraph(NDArray out) {
+      return new Combined(out, null);
+    }
+  }
 }

@@ -6,8 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.config.MoeConfig;
 import dev.cohort.model.layout.ParamNames;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The sparse feed-forward: y = sum over the k chosen experts of w_e(x) * expert_e(x), plus the shared experts that
@@ -33,9 +31,7 @@ public final class MoeBlock {
 
   /** The block of layer {@code layer} with every expert local. */
   public static MoeBlock local(Parameters params, int layer, MoeConfig config, Autocast autocast) {
-    List<SwiGlu> all = new ArrayList<>();
-    for (int e = 0; e < config.numExperts(); e++) all.add(SwiGlu.expert(params, layer, e, autocast));
-    return of(params, layer, config, new LocalExperts(all), autocast);
+    return of(params, layer, config, LocalExperts.of(params, layer, config, autocast), autocast);
   }
 
   /** The block of layer {@code layer} whose routed experts run wherever {@code experts} sends them. */
@@ -60,28 +56,20 @@ public final class MoeBlock {
   public MoeOutput forward(NDArray x, int sequences, NDArray chosen) {
     NDManager manager = x.getManager();
     int n = Math.toIntExact(x.getShape().get(0));
-    long d = x.getShape().get(1);
-    int k = config.topK();
     Routing routing = router.route(x, chosen);
     DispatchPlan plan = DispatchPlan.of(routing.experts(), config.numExperts(),
-        DispatchPlan.capacity(config.capacityFactor(), n, k, config.numExperts()));
-
-    NDArray sorted = Ops.rows(x, plan.sortedTokens()); // (M, d)
-    NDArray expertOut = experts.apply(sorted, plan.keptPerExpert()); // (M, d)
-    NDArray slotWeights = Ops.rows(routing.weights().reshape(n * (long) k, 1), plan.sortedSlots()); // (M, 1)
-    NDArray weighted = expertOut.mul(slotWeights); // (M, d)
-    // With drops, a zero row at index M stands in for every dropped slot, so one gather recombines all k choices;
-    // dropless routing needs no padding copy.
-    NDArray source = plan.dropped() == 0 ? weighted
-        : weighted.concat(manager.zeros(new Shape(1, d), x.getDataType()), 0); // (M or M+1, d)
-    NDArray out = Ops.rows(source, plan.slotPosition()) // (N*k, d)
-        .reshape(n, k, d).sum(new int[] {1}); // (N, d)
+        DispatchPlan.capacity(config.capacityFactor(), n, config.topK(), config.numExperts()));
+    // A replayed routing is a recomputed forward: the experts may keep what the first one computed.
+    ExpertCompute.Combined routed = chosen == null ? experts.combine(x, plan, routing.weights())
+        : experts.replay(x, plan, routing.weights());
+    NDArray out = routed.out(); // (N, d)
     if (shared != null) out = out.add(sharedExperts(x));
     NDArray seqBalance = config.seqAuxLossWeight() > 0
         ? sequenceBalanceLoss(routing.probs(), routing.experts(), sequences)
         : manager.zeros(new Shape(), x.getDataType());
     return new MoeOutput(out, balanceLoss(routing.probs(), plan.routed(), n), seqBalance, zLoss(routing.logits()),
-        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts());
+        plan.routedPerExpert(), plan.dropped(), routerEntropy(routing.logits()), routing.experts(),
+        routed.deferredBackward());
   }
 
   /** Mean over tokens of -sum_e p_e log p_e, for metrics: detached from the graph, one number to the host. */

@@ -40,6 +40,16 @@ public final class Ops {
     return JniUtils.embedding((PtNDArray) indices, (PtNDArray) table, false);
   }
 
+  /**
+   * Rows of {@code table} (R, d) at {@code indices} (int64, any shape), where index R stands for a zero row: shape
+   * indices.shape + (d,). The gather of a combine in which the missing entries (dropped slots, ranks a token did not
+   * visit) add nothing. Differentiable in table.
+   */
+  public static NDArray rowsOrZero(NDArray table, NDArray indices) {
+    NDArray zero = table.getManager().zeros(new Shape(1, table.getShape().get(1)), table.getDataType()); // (1, d)
+    return rows(table.concat(zero, 0), indices);
+  }
+
   /** log(sum(exp(x), axis)) computed stably; keeps no dimension. */
   public static NDArray logSumExp(NDArray x, int axis) {
     if (axis < 0) axis += x.getShape().dimension();

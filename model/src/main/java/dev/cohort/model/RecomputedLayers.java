@@ -7,27 +7,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A slice's decoder layers under activation recomputation (train.recompute = layers), as torch.utils.checkpoint
- * wraps each block: the forward records no graph and keeps, per layer, only its input (B, T, d) and, in an MoE layer,
- * the experts its router chose ((N, k) int64); {@link #backward} runs each layer again, recording, from that
- * input with that routing (no second top-k), top layer first, and back-propagates the gradient arriving at the
- * layer's output together with the layer's own router losses, exactly the share of dLoss a recorded forward gives it.
- * Each layer's intermediates are freed as soon as the layer is done, in the forward and again in the backward: what
- * stays between them is the inputs, the routings and the output.
+ * A slice's decoder layers under activation recomputation, each layer back-propagated on its own, top layer first,
+ * from the gradient arriving at its output together with the layer's own router losses: exactly the share of dLoss a
+ * recorded forward gives it. Two modes, as train.recompute:
+ * <ul>
+ *   <li>{@code layers}, as torch.utils.checkpoint wraps each block: the forward records no graph and keeps, per layer,
+ *       only its input (B, T, d) and, in an MoE layer, the experts its router chose ((N, k) int64); the backward runs
+ *       each layer again, recording, from that input with that routing (no second top-k). Each layer's
+ *       intermediates are freed as soon as the layer is done, in the forward and again in the backward: what stays
+ *       between them is the inputs, the routings and the output.
+ *   <li>{@code experts}: the forward records each layer's graph except its experts', which the layer's
+ *       {@link ExpertCompute} runs without one and recomputes in its deferred backward ({@link RecomputedExperts},
+ *       and the owners under expert parallelism). Each layer's input is a leaf of its own graph, so the deferred
+ *       backward, which goes on from the experts' inputs, runs through this layer only.
+ * </ul>
+ * Experts whose backward is deferred run it right after their layer's. In a recomputed layer they may keep what the
+ * first forward computed instead of computing it again ({@link ExpertCompute#replay}): ExpertParallel keeps the
+ * exchanged rows, so the all-to-all runs once.
  */
 public final class RecomputedLayers {
   private final List<DecoderLayer> layers;
   private final MoeConfig moeConfig;
-  private final List<NDArray> inputs;
-  private final List<NDArray> routings; // (N, k) int64 per MoE layer, null for a dense layer
+  private final List<NDArray> inputs; // per layer: the input it runs again from, or the leaf of its recorded graph
+  private final List<NDArray> routings; // layers mode: (N, k) int64 per MoE layer, null for a dense layer
+  private final List<DecoderLayer.Output> recorded; // experts mode: each layer's output with its graph
   private final Transformer.Hidden hidden;
 
   private RecomputedLayers(List<DecoderLayer> layers, MoeConfig moeConfig, List<NDArray> inputs,
-      List<NDArray> routings, Transformer.Hidden hidden) {
+      List<NDArray> routings, List<DecoderLayer.Output> recorded, Transformer.Hidden hidden) {
     this.layers = layers;
     this.moeConfig = moeConfig;
     this.inputs = inputs;
     this.routings = routings;
+    this.recorded = recorded;
     this.hidden = hidden;
   }
 
@@ -56,8 +68,34 @@ public final class RecomputedLayers {
     } finally {
       Autograd.record(wasRecording);
     }
-    x.setRequiresGradient(true); // a leaf: what the loss (or the next stage) sends back arrives here
-    return new RecomputedLayers(layers, moeConfig, inputs, routings, new Transformer.Hidden(x, moe));
+    return new RecomputedLayers(layers, moeConfig, inputs, routings, null, new Transformer.Hidden(leaf(x), moe));
+  }
+
+  /**
+   * x: (B, T, d) -> the layers' output, each layer recorded (the caller records) from a leaf of its own, its experts
+   * built to recompute themselves.
+   */
+  static RecomputedLayers forwardWithRecomputedExperts(List<DecoderLayer> layers, MoeConfig moeConfig, NDArray x) {
+    List<NDArray> inputs = new ArrayList<>();
+    List<DecoderLayer.Output> recorded = new ArrayList<>();
+    List<MoeOutput> moe = new ArrayList<>();
+    for (DecoderLayer layer : layers) {
+      NDArray input = leaf(x);
+      DecoderLayer.Output out = layer.forward(input, null);
+      inputs.add(input);
+      recorded.add(out);
+      // The loss takes the router losses' values; their gradients come from this layer's own backward.
+      out.moe().ifPresent(m -> moe.add(m.detached()));
+      x = out.hidden(); // (B, T, d)
+    }
+    return new RecomputedLayers(layers, moeConfig, inputs, null, recorded, new Transformer.Hidden(leaf(x), moe));
+  }
+
+  /** x's values as a leaf requiring a gradient: what the layers above (or the loss) send back arrives there. */
+  private static NDArray leaf(NDArray x) {
+    NDArray leaf = x.stopGradient(); // shares x's storage
+    leaf.setRequiresGradient(true);
+    return leaf;
   }
 
   /**
@@ -80,25 +118,40 @@ public final class RecomputedLayers {
     NDArray gradient = hidden.hidden().getGradient(); // (B, T, d)
     for (int i = layers.size() - 1; i >= 0; i--) {
       NDArray inputGradient;
-      try (NDScope scope = new NDScope()) { // the recomputed graph lives for this layer's backward only
-        NDArray input = inputs.get(i).stopGradient(); // shares the kept input's storage, a leaf of this layer alone
-        input.setRequiresGradient(true);
+      try (NDScope scope = new NDScope()) { // what this layer's backward makes lives for it only
+        NDArray input;
+        DecoderLayer.Output out;
         Autograd.record(true);
-        DecoderLayer.Output out = layers.get(i).forward(input, null, routings.get(i));
-        // d/d(params) of <output, dL/d(output)> is this layer's share of dL through its output.
-        NDArray surrogate = out.hidden().mul(gradient).sum();
-        if (out.moe().isPresent()) surrogate = surrogate.add(routerLosses(out.moe().get(), lossDivisor));
-        Autograd.record(false);
-        Autograd.backward(surrogate);
-        inputGradient = input.getGradient();
+        if (recorded == null) {
+          input = leaf(inputs.get(i));
+          out = layers.get(i).forward(input, null, routings.get(i));
+        } else {
+          input = inputs.get(i);
+          out = recorded.get(i);
+        }
+        inputGradient = layerBackward(input, out, gradient, lossDivisor);
         NDScope.unregister(inputGradient);
       }
       NDScope.register(inputGradient);
       gradient.close();
-      if (i > 0) inputs.get(i).close(); // the output of layer i - 1, kept by us; layer 0's input is the caller's
+      // The output of layer i - 1, kept by us in layers mode; layer 0's input is the caller's.
+      if (recorded == null && i > 0) inputs.get(i).close();
       gradient = inputGradient;
     }
     return gradient;
+  }
+
+  /** One layer's backward, begun with recording on: gradient is dLoss/d(out), the result dLoss/d(input). */
+  private NDArray layerBackward(NDArray input, DecoderLayer.Output out, NDArray gradient, double lossDivisor) {
+    // d/d(params) of <output, dL/d(output)> is this layer's share of dL through its output.
+    NDArray surrogate = out.hidden().mul(gradient).sum();
+    if (out.moe().isPresent()) surrogate = surrogate.add(routerLosses(out.moe().get(), lossDivisor));
+    Autograd.record(false);
+    Runnable expertBackward = out.moe().map(MoeOutput::expertBackward).orElse(null);
+    // A deferred expert backward goes on from the experts' inputs through the graph below them again: keep it.
+    Autograd.backward(surrogate, expertBackward != null);
+    if (expertBackward != null) expertBackward.run();
+    return input.getGradient();
   }
 
   /** Takes a layer's output, routing and router loss values out of the layer's own scope, ... */

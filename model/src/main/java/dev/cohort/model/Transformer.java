@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.cohort.config.LoopConfig;
 import dev.cohort.config.ModelConfig;
+import dev.cohort.config.TrainConfig;
 import dev.cohort.model.layout.ParamNames;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,11 @@ public final class Transformer {
     this(config, params, manager, Slice.whole(config), layer -> null, autocast);
   }
 
+  /** The whole model as {@code train} trains it: in its precision, with its experts recomputed if it says so. */
+  public Transformer(ModelConfig config, Parameters params, NDManager manager, TrainConfig train) {
+    this(config, params, manager, Slice.whole(config), localExperts(params, config, train), Autocast.of(train));
+  }
+
   public Transformer(ModelConfig config, Parameters params, NDManager manager, Slice slice) {
     this(config, params, manager, slice, layer -> null, Autocast.OFF);
   }
@@ -75,6 +81,16 @@ public final class Transformer {
     this.finalNorm = slice.hasHead() ? new RmsNorm(params.get(ParamNames.FINAL_NORM), config.rmsNormEps()) : null;
     this.head = !slice.hasHead() ? null
         : params.get(config.tieEmbeddings() ? ParamNames.EMBED : ParamNames.LM_HEAD);
+  }
+
+  /**
+   * Where the MoE layers' experts run when this process holds them all: recomputed at backward under
+   * train.recompute = experts, else in the graph (null: the default).
+   */
+  public static IntFunction<ExpertCompute> localExperts(Parameters params, ModelConfig config, TrainConfig train) {
+    Autocast autocast = Autocast.of(train);
+    return layer -> train.recomputeExperts()
+        ? new RecomputedExperts(LocalExperts.of(params, layer, config.moe(), autocast)) : null;
   }
 
   /** A looped block runs its passes back to back, so one process must hold all of it. */
@@ -134,6 +150,21 @@ public final class Transformer {
    */
   public RecomputedLayers recomputedLayers(NDArray x) {
     return RecomputedLayers.forward(layers, config.moe(), x);
+  }
+
+  /**
+   * x: (B, T, d) -> (B, T, d) through this slice's decoder layers, each recorded on its own and its experts'
+   * activations not kept (train.recompute = experts, the experts built by {@link #localExperts} or recomputing
+   * themselves likewise): {@link RecomputedLayers#backward} back-propagates layer by layer.
+   */
+  public RecomputedLayers recomputedExperts(NDArray x) {
+    return RecomputedLayers.forwardWithRecomputedExperts(layers, config.moe(), x);
+  }
+
+  /** This slice's layers as {@code train.recompute} asks: null for none, else to be back-propagated by layer. */
+  public RecomputedLayers recomputed(NDArray x, TrainConfig train) {
+    if (train.recomputeLayers()) return recomputedLayers(x);
+    return train.recomputeExperts() ? recomputedExperts(x) : null;
   }
 
   /** x: (B, T, d) -> logits (B, T, V), in float32 under mixed precision (as Hugging Face's logits.float()) */

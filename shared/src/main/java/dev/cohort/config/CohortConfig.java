@@ -110,9 +110,6 @@ public record CohortConfig(
         ROOT + ".model.moe.expert-groups", "must be a multiple of parallel.ep=" + parallel.ep()
             + " with max-groups-per-token > 0 (each group on one expert-parallel rank, so a token reaches at most "
             + "max-groups-per-token ranks), got " + moe.expertGroups());
-    // A recomputed MoE layer would send its tokens to the experts' owners a second time: not built yet.
-    Check.that(!train.recomputeLayers() || parallel.ep() == 1, ROOT + ".train.recompute",
-        "= " + TrainConfig.RECOMPUTE_LAYERS + " is not supported with parallel.ep=" + parallel.ep() + " yet (use 1)");
     Check.that(data.seqLen() <= model.maxSeqLen(), ROOT + ".data.seq-len",
         "must be <= model.max-seq-len=" + model.maxSeqLen() + ", got " + data.seqLen());
   }

@@ -1,5 +1,7 @@
 package dev.cohort.config;
 
+import java.util.List;
+
 /**
  * The optimisation recipe. One optimizer step consumes globalBatch() = microBatchSize x gradAccumSteps sequences
  * whatever the placement: data-parallel replicas split those micro-batches between them.
@@ -29,7 +31,9 @@ package dev.cohort.config;
  * @param threads PyTorch intra-op threads; 0 leaves the engine's default
  * @param recompute activation recomputation: "none" keeps every activation of a micro-batch until its backward;
  *     "layers" keeps only each decoder layer's input (and its MoE routing) and runs the layer again, recording, at
- *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md)
+ *     backward: less memory for one more forward of the layers (see docs/PERFORMANCE.md); under expert parallelism
+ *     the recomputed forward reuses the first one's all-to-all. "experts" keeps every activation but the routed
+ *     expert MLPs' own (their input rows are kept) and runs the experts again at backward
  */
 public record TrainConfig(
     int steps,
@@ -54,9 +58,14 @@ public record TrainConfig(
   /** {@link #recompute} values. */
   public static final String RECOMPUTE_NONE = "none";
   public static final String RECOMPUTE_LAYERS = "layers";
+  public static final String RECOMPUTE_EXPERTS = "experts";
 
   public boolean recomputeLayers() {
     return recompute.equals(RECOMPUTE_LAYERS);
+  }
+
+  public boolean recomputeExperts() {
+    return recompute.equals(RECOMPUTE_EXPERTS);
   }
 
   public static final String FP32 = "fp32";
@@ -101,7 +110,8 @@ public record TrainConfig(
     lossScale.validate(path + ".loss-scale");
     Check.nonNegative(path + ".threads", threads);
     DeviceName.parse(path + ".device", device);
-    Check.that(recompute.equals(RECOMPUTE_NONE) || recompute.equals(RECOMPUTE_LAYERS), path + ".recompute",
-        "must be " + RECOMPUTE_NONE + " or " + RECOMPUTE_LAYERS + ", got '" + recompute + "'");
+    Check.that(List.of(RECOMPUTE_NONE, RECOMPUTE_LAYERS, RECOMPUTE_EXPERTS).contains(recompute), path + ".recompute",
+        "must be " + RECOMPUTE_NONE + ", " + RECOMPUTE_LAYERS + " or " + RECOMPUTE_EXPERTS + ", got '" + recompute
+            + "'");
   }
 }

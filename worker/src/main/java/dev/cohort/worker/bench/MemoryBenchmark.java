@@ -32,7 +32,7 @@ public final class MemoryBenchmark {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();
-      Transformer model = new Transformer(config.model(), params, manager);
+      Transformer model = new Transformer(config.model(), params, manager, config.train());
       AdamW optimizer = new AdamW(config.train(), params);
       TrainingStep step = new TrainingStep(config.train(), model, params, optimizer,
           StepBenchmark.randomTokens(config), manager);

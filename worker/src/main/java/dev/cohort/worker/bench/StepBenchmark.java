@@ -9,7 +9,6 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.cohort.config.CohortConfig;
 import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
-import dev.cohort.model.Autocast;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
@@ -39,7 +38,7 @@ public final class StepBenchmark {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();
-      Transformer model = new Transformer(config.model(), params, manager, Autocast.of(config.train()));
+      Transformer model = new Transformer(config.model(), params, manager, config.train());
       TrainingStep step = new TrainingStep(config.train(), model, params, new AdamW(config.train(), params),
           randomTokens(config), manager);
       double[] stepMs = new double[steps];

@@ -9,7 +9,6 @@ import dev.cohort.device.DeviceMemory;
 import dev.cohort.device.Devices;
 import dev.cohort.metrics.ModelFlops;
 import dev.cohort.metrics.ObjectiveFigures;
-import dev.cohort.model.Autocast;
 import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
@@ -61,7 +60,7 @@ public final class Trainer implements AutoCloseable {
     // Loaded on resume too: DPO's reference is these weights, not the resumed ones.
     this.params = InitFrom.startingWeights(config, ModelLayout.of(config.model()), manager, Precision.dtype(train));
     params.requireGradients();
-    this.model = new Transformer(config.model(), params, manager, Autocast.of(train));
+    this.model = new Transformer(config.model(), params, manager, train);
     this.optimizer = new AdamW(train, params);
     this.objective = Objectives.of(config, scratch -> model, manager);
     this.trainingStep = new TrainingStep(train, model, params, optimizer, objective, manager);

@@ -11,7 +11,7 @@ import dev.cohort.model.RecomputedLayers;
  * @param objective this stage's share of the micro-batch's loss, already divided by the global micro-batch count:
  *     its router losses, plus the objective's loss on the last stage
  * @param layerInput what entered the stage's layers: the embedded tokens on the first stage, else the input
- * @param recomputed the layers to run again at backward (train.recompute = layers), else null
+ * @param recomputed the layers to back-propagate one by one (train.recompute = layers or experts), else null
  */
 record MicroBatchState(NDArray input, NDArray output, NDArray objective, NDArray layerInput,
     RecomputedLayers recomputed) {}

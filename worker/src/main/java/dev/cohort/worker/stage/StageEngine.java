@@ -100,7 +100,8 @@ public final class StageEngine implements AutoCloseable {
     params.requireGradients();
     this.model = new Transformer(model, params, manager,
         new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
-        layer -> placement.ep() == 1 ? null : expertParallel(layer, timeout), Autocast.of(config.train()));
+        placement.ep() == 1 ? Transformer.localExperts(params, model, config.train())
+            : layer -> expertParallel(layer, timeout), Autocast.of(config.train()));
     this.optimizer = new AdamW(config.train(), params);
     this.objective = stage.hasEmbedding() || last
         ? Objectives.of(config, last ? scratch -> wholeModel(config, scratch) : null, manager) : null;
@@ -124,7 +125,7 @@ public final class StageEngine implements AutoCloseable {
     List<SwiGlu> owned = new ArrayList<>();
     for (int expert : role.experts()) owned.add(SwiGlu.expert(params, layer, expert, Autocast.of(config.train())));
     ExpertParallel experts = new ExpertParallel(layer, placement.epGroupOf(role.stage(), role.replica()),
-        role.epRank(), role.experts().size(), new LocalExperts(owned), exchange, timeout, cursor);
+        new LocalExperts(owned), config.train().recomputeExperts(), exchange, timeout, cursor);
     expertParallel.add(experts);
     return experts;
   }
@@ -239,7 +240,7 @@ public final class StageEngine implements AutoCloseable {
     long exchangedBefore = cursor.exchangeNanos;
     Autograd.record(true);
     NDArray layerInput = input == null ? model.embed(tokens) : input; // (B, T, d)
-    RecomputedLayers recomputed = config.train().recomputeLayers() ? model.recomputedLayers(layerInput) : null;
+    RecomputedLayers recomputed = model.recomputed(layerInput, config.train());
     Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(layerInput, null);
     NDArray loss = routerLoss(hidden.moe(), meter);
     NDArray output = null;
@@ -281,10 +282,13 @@ public final class StageEngine implements AutoCloseable {
       Autograd.record(false);
       Autograd.backward(surrogate, keepGraph);
     }
-    for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    if (state.recomputed() == null) { // recomputed layers run their experts' backward each after its layer's
+      for (int i = expertParallel.size() - 1; i >= 0; i--) expertParallel.get(i).backward(); // top layer first
+    }
     NDArray inputGradient = state.input() == null ? null : state.input().getGradient();
     if (state.recomputed() != null) {
-      // The backward above stopped at the layers' output: now through the layers, run again, to their input.
+      // The backward above stopped at the layers' output: now layer by layer to their input (each layer run again
+      // under recompute = layers, its experts under experts).
       inputGradient = state.recomputed().backward(config.train().gradAccumSteps() / lossScale);
       if (state.input() == null) Autograd.backward(state.layerInput(), inputGradient);
     }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * gradients accumulating, global-norm clipping, then AdamW. Each micro-batch runs in its own NDScope so native memory
  * returns to the same level after every step. The loss is multiplied by the loss scale before backward (1 in fp32);
  * a step whose gradients are not finite is skipped. With train.recompute = layers the decoder layers keep only their
- * inputs through the forward and run again at backward ({@link RecomputedLayers}), after the head's backward.
+ * inputs through the forward and run again at backward ({@link RecomputedLayers}), after the head's backward; with
+ * experts only their routed experts do.
  */
 public final class TrainingStep {
   private static final Logger log = LoggerFactory.getLogger(TrainingStep.class);
@@ -91,7 +92,7 @@ public final class TrainingStep {
         long start = System.nanoTime();
         NDArray tokens = objective.tokens(manager, step, m); // (B, T)
         NDArray embedded = model.embed(tokens); // (B, T, d)
-        RecomputedLayers recomputed = config.recomputeLayers() ? model.recomputedLayers(embedded) : null;
+        RecomputedLayers recomputed = model.recomputed(embedded, config);
         Transformer.Hidden hidden = recomputed != null ? recomputed.hidden() : model.layers(embedded, null);
         Objective.Scored scored = objective.loss(model, manager, hidden.hidden(), step, m);
         Loss loss = Loss.of(scored.loss(), hidden.moe(), model.config().moe());

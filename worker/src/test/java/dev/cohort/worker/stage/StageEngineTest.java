@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.cohort.config.CohortConfig;
-import dev.cohort.model.Autocast;
 import dev.cohort.model.BiasBalancing;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.Transformer;
@@ -60,8 +59,8 @@ class StageEngineTest {
       Parameters params = Parameters.initialize(ModelLayout.of(config.model()), config.run().seed(), manager,
           DataType.FLOAT32);
       params.requireGradients();
-      TrainingStep step = new TrainingStep(config.train(),
-          new Transformer(config.model(), params, manager, Autocast.of(config.train())), params,
+      TrainingStep step = new TrainingStep(config.train(), new Transformer(config.model(), params, manager,
+          config.train()), params,
           new AdamW(config.train(), params), Batches.of(Corpora.openOrPrepare(config), config), manager);
       double[] losses = new double[STEPS];
       double[][] biases = new double[STEPS][];
@@ -206,21 +205,18 @@ class StageEngineTest {
   }
 
   /**
-   * The group limit reads only the expert-to-group map, which the single worker computes as the ep ranks do. Prints
-   * the all-to-all bytes with and without the limit (docs/PERFORMANCE.md): ExpertParallel sends a row per slot, so
-   * they barely differ, and no assertion pins which is smaller.
+   * The group limit reads only the expert-to-group map, which the single worker computes as the ep ranks do. A token
+   * crosses to a rank once, so under a limit of one rank it crosses at most once and the all-to-all carries fewer
+   * bytes than unlimited routing, where a token may visit both ranks. Prints both (docs/PERFORMANCE.md).
    */
   @Test
-  void groupLimitedRoutingOverTwoExpertParallelRanksReproducesTheSingleWorkerLosses() throws Exception {
+  void groupLimitedRoutingOverTwoExpertParallelRanksReproducesTheSingleWorkerLossesWithFewerBytes() throws Exception {
     List<String> limited = List.of("model.moe.expert-groups = 2", "model.moe.max-groups-per-token = 1");
     long limitedBytes = assertSameLosses(limited, "parallel.dp = 2", "parallel.ep = 2");
-    long freeBytes;
-    try (LocalCluster cluster = new LocalCluster(config(List.of(), "parallel.dp = 2", "parallel.ep = 2"))) {
-      for (int s = 0; s < STEPS; s++) cluster.step(s);
-      freeBytes = cluster.allToAllBytes();
-    }
+    long freeBytes = allToAllBytes(List.of(), "parallel.dp = 2", "parallel.ep = 2");
     System.out.printf("all-to-all payload bytes per step, tiny model, dp = ep = 2: %d unlimited, %d with "
         + "max-groups-per-token = 1%n", freeBytes / STEPS, limitedBytes / STEPS);
+    assertTrue(limitedBytes < freeBytes, limitedBytes + " bytes limited against " + freeBytes + " unlimited");
   }
 
   /** CDMoE's private experts are ordinary per-layer parameters: a stage holds its layers' pools whole. */
@@ -259,6 +255,41 @@ class StageEngineTest {
   @Test
   void recomputedLayersInTwoStagesByTwoReplicasWithOneFOneBReproduceTheSingleWorkerLosses() throws Exception {
     assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.schedule = 1f1b", "train.recompute = layers");
+  }
+
+  /**
+   * The recomputed forward exchanges nothing (it sums the rows the owners returned the first time), so the all-to-all
+   * carries exactly the bytes of a recorded run.
+   */
+  @Test
+  void recomputedLayersInTwoStagesByTwoReplicasWithExpertParallelReproduceTheSingleWorkerLossesAndBytes()
+      throws Exception {
+    List<String> layout = List.of("parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2", "parallel.schedule = 1f1b");
+    List<String> recomputing = new ArrayList<>(layout);
+    recomputing.add("train.recompute = layers");
+    long recomputedBytes = assertSameLosses(List.of(), recomputing.toArray(String[]::new));
+    assertEquals(allToAllBytes(List.of(), layout.toArray(String[]::new)), recomputedBytes,
+        "all-to-all bytes, recomputed against recorded");
+  }
+
+  /** The owners run their experts again at backward from the rows they were sent, which they kept. */
+  @Test
+  void recomputedExpertsInTwoStagesByTwoReplicasWithExpertParallelReproduceTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.pp = 2", "parallel.dp = 2", "parallel.ep = 2", "parallel.schedule = 1f1b",
+        "train.recompute = experts");
+  }
+
+  @Test
+  void recomputedExpertsInTwoStagesWithGpipeReproduceTheSingleWorkerLosses() throws Exception {
+    assertSameLosses("parallel.pp = 2", "parallel.schedule = gpipe", "train.recompute = experts");
+  }
+
+  /** The all-to-all bytes of STEPS steps of a distributed run. */
+  private static long allToAllBytes(List<String> model, String... parallel) throws Exception {
+    try (LocalCluster cluster = new LocalCluster(config(model, parallel))) {
+      for (int s = 0; s < STEPS; s++) cluster.step(s);
+      return cluster.allToAllBytes();
+    }
   }
 
   @Test
