@@ -15,12 +15,16 @@ public final class MemoryBenchCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "3",
       description = "training steps; the peak settles after the first, once the allocator holds a step's blocks")
   int steps;
+  @Option(names = "--checkpoint",
+      description = "after the steps, write a checkpoint as training does (into a temporary directory, deleted after); "
+          + "the peak then includes it")
+  boolean checkpoint;
 
   @Override
   public Integer call() {
     CohortConfig loaded = config.load();
     Threads.configure(loaded.train().threads());
-    System.out.println(MemoryBenchmark.run(loaded, steps));
+    System.out.println(MemoryBenchmark.run(loaded, steps, checkpoint));
     return 0;
   }
 }

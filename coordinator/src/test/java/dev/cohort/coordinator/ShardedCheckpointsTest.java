@@ -72,9 +72,9 @@ class ShardedCheckpointsTest {
   private static Optional<Checkpoint> saveBothShards(ShardedCheckpoints checkpoints, long step, float value)
       throws IOException {
     Path staging = checkpoints.begin(step, PLACEMENT, Set.of("a", "b"), SCALER);
-    List<ManifestFile> files = ShardFiles.write(staging, "stage0-rank0",
+    List<ManifestFile> files = ShardFiles.describe(ShardFiles.write(staging, "stage0-rank0",
         Map.of("w", HostTensor.ofFloats(new long[] {2}, new float[] {value, value})),
-        Map.of("exp_avg.w", HostTensor.ofFloats(new long[] {2}, new float[] {0, 0})));
+        Map.of("exp_avg.w", HostTensor.ofFloats(new long[] {2}, new float[] {0, 0}))));
     List<ShardFile> wire = files.stream().map(f -> new ShardFile(f.name(), f.bytes(), f.sha256())).toList();
     assertTrue(checkpoints.onShard(new ShardSaved("run", 1, step, "b", List.of(), step)).isEmpty(),
         "no manifest while a shard is missing");

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cohort.tensor.DType;
 import dev.cohort.tensor.HostTensor;
+import dev.cohort.tensor.TensorSource;
 import dev.cohort.wire.TensorPayload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,6 +44,26 @@ public final class HostArrays {
   public static HostTensor toHost(NDArray array) {
     requireLittleEndianHost();
     return new HostTensor(dtype(array.getDataType()), array.getShape().getShape(), hostBytes(array));
+  }
+
+  /**
+   * The array as a checkpoint writer's source: its dtype and shape now, a host copy of its elements only when the
+   * writer reaches it, so a checkpoint holds one tensor's copy at a time. The array must not change until then.
+   */
+  public static TensorSource source(NDArray array) {
+    return new ArraySource(dtype(array.getDataType()), array);
+  }
+
+  private record ArraySource(DType dtype, NDArray array) implements TensorSource {
+    @Override
+    public long[] shape() {
+      return array.getShape().getShape();
+    }
+
+    @Override
+    public HostTensor read() {
+      return toHost(array);
+    }
   }
 
   /** A new array owning a copy of these elements (not for U16 or BF16, which the engine lacks). */

@@ -2,6 +2,7 @@ package dev.cohort.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cohort.tensor.HostTensor;
+import dev.cohort.tensor.TensorSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,8 +32,13 @@ public final class Safetensors {
 
   private Safetensors() {}
 
-  /** Writes the tensors in map order, then fsyncs the file, so it is durable when this returns. */
-  public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata)
+  /**
+   * Writes the tensors in map order, then fsyncs the file, so it is durable when this returns. The header comes from
+   * the sources' dtypes and shapes alone; each source is then read only when its turn comes and dropped once its
+   * bytes are in the file, so the writer never holds more than one tensor's bytes (a model's checkpoint does not
+   * need a second copy of the model in memory).
+   */
+  public static void write(Path file, Map<String, ? extends TensorSource> tensors, Map<String, String> metadata)
       throws IOException {
     byte[] header = header(file, tensors, metadata);
     ByteBuffer prefix = ByteBuffer.allocate(LENGTH_PREFIX_BYTES + header.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -40,9 +46,21 @@ public final class Safetensors {
     try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE)) {
       writeFully(out, prefix);
-      for (HostTensor t : tensors.values()) writeFully(out, t.data());
+      for (Map.Entry<String, ? extends TensorSource> e : tensors.entrySet()) {
+        writeFully(out, asDeclared(file, e.getKey(), e.getValue()).data());
+      }
       out.force(true);
     }
+  }
+
+  /** The source's bytes, which must be what the header already promised. */
+  private static HostTensor asDeclared(Path file, String name, TensorSource source) {
+    HostTensor t = source.read();
+    if (t.dtype() != source.dtype() || !Arrays.equals(t.shape(), source.shape())) {
+      throw new CheckpointError(file, "tensor '" + name + "' was declared " + source.dtype() + " "
+          + Arrays.toString(source.shape()) + " but read as " + t.dtype() + " " + Arrays.toString(t.shape()));
+    }
+    return t;
   }
 
   /** Reads and validates the header; tensors are mapped from the file only when asked for. */
@@ -77,14 +95,14 @@ public final class Safetensors {
     return length;
   }
 
-  private static byte[] header(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
+  private static byte[] header(Path file, Map<String, ? extends TensorSource> tensors, Map<String, String> metadata) {
     Map<String, Object> root = new LinkedHashMap<>();
     if (!metadata.isEmpty()) root.put(METADATA_KEY, metadata);
     long offset = 0;
-    for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+    for (Map.Entry<String, ? extends TensorSource> e : tensors.entrySet()) {
       if (e.getKey().equals(METADATA_KEY)) throw new CheckpointError(file, "a tensor cannot be named " + METADATA_KEY);
-      HostTensor t = e.getValue();
-      long end = offset + t.byteSize();
+      TensorSource t = e.getValue();
+      long end = offset + HostTensor.byteSize(t.dtype(), t.shape());
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("dtype", t.dtype().name());
       entry.put("shape", t.shape());

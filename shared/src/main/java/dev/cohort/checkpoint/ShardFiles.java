@@ -1,8 +1,9 @@
 package dev.cohort.checkpoint;
 
-import dev.cohort.tensor.HostTensor;
+import dev.cohort.tensor.TensorSource;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,13 +14,26 @@ import java.util.Map;
 public final class ShardFiles {
   private ShardFiles() {}
 
-  /** Writes the shard's two files into {@code dir}, fsyncs them and describes them for the manifest. */
-  public static List<ManifestFile> write(Path dir, String suffix, Map<String, HostTensor> model,
-      Map<String, HostTensor> moments) throws IOException {
+  /**
+   * Writes and fsyncs the shard's two files into {@code dir}, reading one tensor at a time from its sources; returns
+   * the files, for {@link #describe}. The sources must not change meanwhile (the worker writes between steps).
+   */
+  public static List<Path> write(Path dir, String suffix, Map<String, ? extends TensorSource> model,
+      Map<String, ? extends TensorSource> moments) throws IOException {
     Path modelFile = dir.resolve("model-" + suffix + ".safetensors");
     Path optimizerFile = dir.resolve("optimizer-" + suffix + ".safetensors");
     Safetensors.write(modelFile, model, Map.of("format", "pt"));
     Safetensors.write(optimizerFile, moments, Map.of("format", "pt"));
-    return List.of(ManifestFile.describe(modelFile), ManifestFile.describe(optimizerFile));
+    return List.of(modelFile, optimizerFile);
+  }
+
+  /**
+   * Describes written files for the manifest (a full read each, for the checksum): needs only the files, so it can
+   * run while the engine trains on.
+   */
+  public static List<ManifestFile> describe(List<Path> files) throws IOException {
+    List<ManifestFile> described = new ArrayList<>();
+    for (Path file : files) described.add(ManifestFile.describe(file));
+    return described;
   }
 }

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param shape dimensions, outermost first; empty for a scalar
  * @param data the elements, exactly {@code elementCount() * dtype.byteSize()} bytes
  */
-public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
+public record HostTensor(DType dtype, long[] shape, ByteBuffer data) implements TensorSource {
   public HostTensor {
     Objects.requireNonNull(dtype, "dtype");
     shape = shape.clone();
@@ -44,6 +44,12 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
   @Override
   public long[] shape() {
     return shape.clone();
+  }
+
+  /** Itself: its bytes are already on the host. */
+  @Override
+  public HostTensor read() {
+    return this;
   }
 
   /** A read-only little-endian view of the elements, positioned at 0. */

@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.tensor.DType;
 import dev.cohort.tensor.HostTensor;
+import dev.cohort.tensor.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -162,6 +166,81 @@ class SafetensorsTest {
     Safetensors.write(file, sampleTensors(), Map.of());
     CheckpointError e = assertThrows(CheckpointError.class, () -> Safetensors.read(file).tensor("nope"));
     assertEquals("no tensor named 'nope'", e.problem());
+  }
+
+  /**
+   * The bound on a checkpoint's extra memory: each source is read only once every tensor before it is in the file,
+   * so the writer never holds more than one tensor's bytes (bytes handed out but not yet written are zero at every
+   * read), and it reads nothing ahead.
+   */
+  @Test
+  void writerReadsEachTensorOnlyAfterEveryEarlierOneIsInTheFile() throws IOException {
+    Path file = dir.resolve("streamed.safetensors");
+    Map<String, HostTensor> tensors = sampleTensors();
+    List<Long> fileBytesAtRead = new ArrayList<>();
+    List<Long> bytesHandedOutBefore = new ArrayList<>();
+    long[] handedOut = {0};
+    Map<String, TensorSource> sources = new LinkedHashMap<>();
+    tensors.forEach((name, tensor) -> sources.put(name, new TensorSource() {
+      @Override
+      public DType dtype() {
+        return tensor.dtype();
+      }
+
+      @Override
+      public long[] shape() {
+        return tensor.shape();
+      }
+
+      @Override
+      public HostTensor read() {
+        fileBytesAtRead.add(sizeOf(file));
+        bytesHandedOutBefore.add(handedOut[0]);
+        handedOut[0] += tensor.byteSize();
+        return tensor;
+      }
+    }));
+    Safetensors.write(file, sources, Map.of());
+
+    assertEquals(tensors.size(), fileBytesAtRead.size(), "each source read exactly once");
+    long dataStart = Files.size(file) - handedOut[0];
+    for (int i = 0; i < fileBytesAtRead.size(); i++) {
+      long heldBeforeThisRead = bytesHandedOutBefore.get(i) - (fileBytesAtRead.get(i) - dataStart);
+      assertEquals(0, heldBeforeThisRead, "bytes read but not yet written when tensor " + i + " was read");
+    }
+    assertEquals(tensors, Safetensors.read(file).tensors());
+  }
+
+  @Test
+  void aSourceReadingOtherThanItDeclaredIsRejected() {
+    Path file = dir.resolve("liar.safetensors");
+    HostTensor three = HostTensor.ofFloats(new long[] {3}, new float[] {1, 2, 3});
+    TensorSource liar = new TensorSource() {
+      @Override
+      public DType dtype() {
+        return DType.F32;
+      }
+
+      @Override
+      public long[] shape() {
+        return new long[] {2};
+      }
+
+      @Override
+      public HostTensor read() {
+        return three;
+      }
+    };
+    CheckpointError e = assertThrows(CheckpointError.class, () -> Safetensors.write(file, Map.of("w", liar), Map.of()));
+    assertEquals("tensor 'w' was declared F32 [2] but read as F32 [3]", e.problem());
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void assertProblem(Path file, String expected) {

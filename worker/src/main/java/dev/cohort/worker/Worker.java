@@ -72,7 +72,7 @@ public final class Worker {
 
   private record RestoreDone(Restore request, Throwable error) implements Internal {}
 
-  /** The worker's two threads: the engine's (every tensor op) and the checkpoint writer's (file I/O only). */
+  /** The worker's two threads: the engine's (every tensor op) and the checkpoint writer's (checksums of written files). */
   private record Threads(ExecutorService engine, ExecutorService writer) {
     void shutdown() {
       engine.shutdown();
@@ -193,9 +193,11 @@ public final class Worker {
         })
         .onMessage(SaveShard.class, request -> {
           if (!run.current(request.runId(), request.epoch())) return dropStray(context, request.toString());
-          // The snapshot is queued on the engine thread before the next step's work; the writing is not.
-          context.pipeToSelf(CompletableFuture.supplyAsync(run.engine()::snapshot, engineThread)
-                  .thenApplyAsync(shard -> ShardWriter.write(request, workerId, shard), threads.writer()),
+          // Streamed on the engine thread before the next step's work, so the arrays hold still without a copy;
+          // only the checksums are left to the writer thread.
+          context.pipeToSelf(CompletableFuture.supplyAsync(() -> ShardWriter.write(request, run.engine().shard()),
+                      engineThread)
+                  .thenApplyAsync(written -> ShardWriter.describe(request, workerId, written), threads.writer()),
               (saved, error) -> new ShardDone(request, saved, error));
           return Behaviors.same();
         })

@@ -29,7 +29,7 @@ class DeviceResidencyTest {
   /** Calls that make a tensor on the CPU whatever the configuration, or copy a tensor's elements to the host. */
   private static final Pattern HOST_CALL = Pattern.compile("Device\\.cpu\\(\\)|Device\\.fromName\\(|newBaseManager\\("
       + "|to(?:Float|Double|Long|Int|Boolean|Byte)Array\\(|toByteBuffer\\(|\\.toArray\\(\\)|get(?:Float|Double|Long|Int)\\("
-      + "|HostArrays\\.to(?:Host|Payload)\\(|hostTensors\\(|FloatPayloads\\.");
+      + "|HostArrays\\.(?:toHost|toPayload|source)\\(|hostSources\\(|FloatPayloads\\.");
   private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
   private record Allowed(String file, String call, int count, String reason) {}
@@ -56,12 +56,15 @@ class DeviceResidencyTest {
       new Allowed("StageEngine.java", "getDouble(", 1, "the counted gradient norm for global clipping, per step"),
       new Allowed("StageEngine.java", "HostArrays.toPayload(", 1,
           "activations and their gradients to the neighbouring stage (the data plane)"),
-      new Allowed("StageEngine.java", "hostTensors(", 2, "checkpoint shards are written from host copies (I/O)"),
+      new Allowed("StageEngine.java", "hostSources(", 2,
+          "checkpoint shards stream host copies to their files, one tensor at a time (I/O)"),
       new Allowed("ExpertParallel.java", "HostArrays.toPayload(", 1, "the expert all-to-all's payloads (the data plane)"),
       new Allowed("TrainingStep.java", "getDouble(", 1,
           "the step's reported scalars: loss terms per micro-batch, the global gradient norm per step"),
-      new Allowed("TrainerCheckpoints.java", "hostTensors(", 3, "checkpoints are written from host copies (I/O)"),
-      new Allowed("TrainerCheckpoints.java", "HostArrays.toHost(", 1, "checkpoints are written from host copies (I/O)"),
+      new Allowed("TrainerCheckpoints.java", "hostSources(", 3,
+          "checkpoints stream host copies to their files, one tensor at a time (I/O)"),
+      new Allowed("TrainerCheckpoints.java", "HostArrays.source(", 1,
+          "checkpoints stream host copies to their files, one tensor at a time (I/O)"),
       new Allowed("HostArrays.java", "toByteBuffer(", 2, "the one mapping of arrays to host tensors and payloads (I/O)"),
       new Allowed("HostArrays.java", "Device.cpu()", 1, "a GPU array's host copy for files and the wire, freed at once"));
 

@@ -25,7 +25,11 @@ public final class MemoryBenchmark {
 
   private MemoryBenchmark() {}
 
-  public static ObjectNode run(CohortConfig config, int steps) {
+  /**
+   * @param checkpoint after the steps, write a checkpoint as training does (into a temporary directory, deleted
+   *     after) so the peak includes what writing one costs; it must cost no second copy of the state
+   */
+  public static ObjectNode run(CohortConfig config, int steps, boolean checkpoint) {
     try (NDManager manager = Devices.manager(config.train())) {
       // The engine is loaded (the manager above made it so) and no model exists yet: the floor every run pays.
       double baselineMib = ProcessMemory.residentMib();
@@ -45,11 +49,17 @@ public final class MemoryBenchmark {
         stepMs[i] = (System.nanoTime() - start) / 1e6;
         cpuMs[i] = (StepBenchmark.processCpuNanos() - cpuStart) / 1e6;
       }
+      ObjectNode out = new ObjectMapper().createObjectNode();
+      if (checkpoint) {
+        out.put("peak_rss_before_checkpoint_mib", ProcessMemory.peakResidentMib());
+        long start = System.nanoTime();
+        out.put("checkpoint_bytes", CheckpointProbe.write(params, optimizer, step, config, steps));
+        out.put("checkpoint_ms", (System.nanoTime() - start) / 1e6);
+      }
       double peakMib = ProcessMemory.peakResidentMib();
       long count = params.count();
       long weightBytes = bytes(params.arrays());
       long stateBytes = 2 * weightBytes + bytes(optimizer.moments().values()); // a gradient per weight, 2 moments
-      ObjectNode out = new ObjectMapper().createObjectNode();
       out.put("params", count);
       out.put("micro_batch", config.train().microBatchSize());
       out.put("seq_len", config.data().seqLen());

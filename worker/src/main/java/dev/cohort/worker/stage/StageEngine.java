@@ -188,12 +188,11 @@ public final class StageEngine implements AutoCloseable {
   }
 
   /**
-   * A host copy of what this worker writes into a sharded checkpoint: the parameters it owns and their AdamW moments,
-   * and the buffers it owns (routing biases), by global name. Taken between steps on the engine thread; the copies
-   * are the caller's to write at leisure.
+   * What this worker writes into a sharded checkpoint: the parameters it owns and their AdamW moments, and the
+   * buffers it owns (routing biases), by global name. The tensors are read as they are written, one at a time (no
+   * copy of the whole shard): write it on the engine thread, between steps.
    */
-  public Shard snapshot() {
-    long start = System.nanoTime();
+  public Shard shard() {
     Map<String, NDArray> model = new LinkedHashMap<>();
     Map<String, NDArray> moments = new LinkedHashMap<>();
     Map<String, NDArray> allMoments = optimizer.moments();
@@ -206,8 +205,8 @@ public final class StageEngine implements AutoCloseable {
     params.buffers().forEach((name, buffer) -> {
       if (owns(name)) model.put(name, buffer);
     });
-    return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostTensors(model),
-        TrainerCheckpoints.hostTensors(moments), optimizer.steps(), (System.nanoTime() - start) / 1e6);
+    return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostSources(model),
+        TrainerCheckpoints.hostSources(moments), optimizer.steps());
   }
 
   /** Loads every tensor of this slice from a checkpoint of any placement. */

@@ -9,6 +9,7 @@ import dev.cohort.model.Parameters;
 import dev.cohort.model.layout.ParamNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as torch.optim.AdamW computes it:
@@ -99,7 +100,14 @@ public final class AdamW {
     return steps;
   }
 
-  public void restore(long steps, Map<String, NDArray> moments) {
+  /**
+   * Sets the step count and every moment.
+   *
+   * @param moments the saved moment of a checkpoint name (exp_avg.NAME, exp_avg_sq.NAME), or null when there is
+   *     none; called once per moment, and what it makes is closed as soon as it is copied, so a restore holds one
+   *     loaded moment at a time rather than a second copy of the optimizer state
+   */
+  public void restore(long steps, Function<String, NDArray> moments) {
     this.steps = steps;
     for (String name : params.names()) {
       copyInto(expAvg.get(name), moments, EXP_AVG + name);
@@ -107,10 +115,12 @@ public final class AdamW {
     }
   }
 
-  private static void copyInto(NDArray target, Map<String, NDArray> source, String name) {
-    NDArray value = source.get(name);
-    if (value == null) throw new IllegalArgumentException("optimizer state has no tensor '" + name + "'");
-    Ops.copyInto(target, value.toType(target.getDataType(), false));
+  private static void copyInto(NDArray target, Function<String, NDArray> source, String name) {
+    try (NDScope scope = new NDScope()) {
+      NDArray value = source.apply(name);
+      if (value == null) throw new IllegalArgumentException("optimizer state has no tensor '" + name + "'");
+      Ops.copyInto(target, value.toType(target.getDataType(), false));
+    }
   }
 
   /** The moments by checkpoint name: exp_avg.NAME and exp_avg_sq.NAME, as torch.optim.AdamW's state names them. */

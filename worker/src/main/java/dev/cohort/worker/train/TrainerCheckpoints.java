@@ -2,6 +2,7 @@ package dev.cohort.worker.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.cohort.checkpoint.Checkpoint;
 import dev.cohort.checkpoint.CheckpointError;
 import dev.cohort.checkpoint.CheckpointStore;
@@ -15,12 +16,11 @@ import dev.cohort.model.HostArrays;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.run.LossScaler;
-import dev.cohort.tensor.HostTensor;
+import dev.cohort.tensor.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -46,8 +46,9 @@ public final class TrainerCheckpoints {
   public void save(long step, Parameters params, AdamW optimizer, LossScaler scaler, CohortConfig config) {
     long start = System.nanoTime();
     try (PendingCheckpoint pending = store.begin(step)) {
-      Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostTensors(params.state()), Map.of("format", "pt"));
-      Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostTensors(optimizer.moments()),
+      // Between steps, on the training thread: the arrays hold still while they stream to the files one at a time.
+      Safetensors.write(pending.file(TrainingState.MODEL_FILE), hostSources(params.state()), Map.of("format", "pt"));
+      Safetensors.write(pending.file(TrainingState.OPTIMIZER_FILE), hostSources(optimizer.moments()),
           Map.of("format", "pt"));
       pending.commit(new TrainingState(step, optimizer.steps(), config.run().seed(),
           step * config.train().globalBatch(), scaler.scale(), scaler.cleanSteps()).toJson());
@@ -83,13 +84,7 @@ public final class TrainerCheckpoints {
   public static void restore(CheckpointTensors saved, Parameters params, AdamW optimizer, long optimizerSteps,
       NDManager manager) {
     loadParameters(saved, params, manager);
-    Map<String, NDArray> moments = new LinkedHashMap<>();
-    for (String name : params.names()) {
-      for (String moment : List.of(AdamW.EXP_AVG + name, AdamW.EXP_AVG_SQ + name)) {
-        moments.put(moment, HostArrays.toArray(saved.get(moment), manager));
-      }
-    }
-    optimizer.restore(optimizerSteps, moments);
+    optimizer.restore(optimizerSteps, moment -> HostArrays.toArray(saved.get(moment), manager));
   }
 
   /** Copies a checkpoint's model tensors into {@code params} (every parameter and buffer must be present, shapes equal). */
@@ -97,16 +92,19 @@ public final class TrainerCheckpoints {
     loadParameters(CheckpointTensors.of(checkpoint), params, manager);
   }
 
+  /** One tensor at a time: each loaded copy is closed once copied, so loading never holds a second model. */
   private static void loadParameters(CheckpointTensors saved, Parameters params, NDManager manager) {
     for (Map.Entry<String, NDArray> entry : params.state().entrySet()) {
-      String name = entry.getKey();
-      NDArray value = HostArrays.toArray(saved.get(name), manager);
-      NDArray target = entry.getValue();
-      if (!value.getShape().equals(target.getShape())) {
-        throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape() + ", the model expects "
-            + target.getShape());
+      try (NDScope scope = new NDScope()) {
+        String name = entry.getKey();
+        NDArray value = HostArrays.toArray(saved.get(name), manager);
+        NDArray target = entry.getValue();
+        if (!value.getShape().equals(target.getShape())) {
+          throw new CheckpointError(saved.dir(), "'" + name + "' has shape " + value.getShape()
+              + ", the model expects " + target.getShape());
+        }
+        Ops.copyInto(target, value.toType(target.getDataType(), false));
       }
-      Ops.copyInto(target, value.toType(target.getDataType(), false));
     }
   }
 
@@ -118,10 +116,13 @@ public final class TrainerCheckpoints {
     }
   }
 
-  /** Copies to host memory: the step may go on changing the arrays while the copies are written. */
-  public static Map<String, HostTensor> hostTensors(Map<String, NDArray> arrays) {
-    Map<String, HostTensor> out = new LinkedHashMap<>();
-    arrays.forEach((name, array) -> out.put(name, HostArrays.toHost(array)));
+  /**
+   * The arrays as sources a checkpoint writer copies to the host one at a time, as it reaches each: the arrays must
+   * hold still until the write returns (no step may run meanwhile).
+   */
+  public static Map<String, TensorSource> hostSources(Map<String, NDArray> arrays) {
+    Map<String, TensorSource> out = new LinkedHashMap<>();
+    arrays.forEach((name, array) -> out.put(name, HostArrays.source(array)));
     return out;
   }
 

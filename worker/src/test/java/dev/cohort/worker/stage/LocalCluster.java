@@ -11,12 +11,14 @@ import dev.cohort.protocol.CoordinatorProtocol.StepReport;
 import dev.cohort.protocol.StepSummary;
 import dev.cohort.run.LossScaler;
 import dev.cohort.run.LrSchedule;
+import dev.cohort.tensor.TensorSource;
 import dev.cohort.worker.collective.Exchange;
 import dev.cohort.worker.collective.LocalExchange;
 import dev.cohort.worker.collective.RingAllReduce;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -88,9 +90,18 @@ final class LocalCluster implements AutoCloseable {
     return new Step(summary, update, reports);
   }
 
-  /** Every worker's parameters and AdamW moments (the ones it owns), taken between steps. */
+  /** Host copies of every worker's parameters and AdamW moments (the ones it owns), taken between steps. */
   List<Shard> snapshots() throws Exception {
-    return onEveryWorker((i, engine) -> engine.snapshot());
+    return onEveryWorker((i, engine) -> {
+      Shard shard = engine.shard();
+      return new Shard(shard.suffix(), copies(shard.model()), copies(shard.moments()), shard.optimizerSteps());
+    });
+  }
+
+  private static Map<String, TensorSource> copies(Map<String, TensorSource> sources) {
+    Map<String, TensorSource> copies = new LinkedHashMap<>();
+    sources.forEach((name, source) -> copies.put(name, source.read()));
+    return copies;
   }
 
   /**
