@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StepLineTest {
   private static Gradients gradients(String worker, int stage, long deviceMemoryBytes) {
     StepReport report = new StepReport(1, stage == 1 ? 2.0 : 0, 0, 0, stage, 0, new int[0][], new int[0],
-        new double[0], 1, 2, 0, 0, stage == 0 ? 64 : 0, new double[0], deviceMemoryBytes, new double[0]);
+        new double[0], 1, 2, 0, 0, stage == 0 ? 64 : 0, new double[0], deviceMemoryBytes, new double[0], -1, 0);
     return new Gradients("run", 0, 3, worker, report);
   }
 

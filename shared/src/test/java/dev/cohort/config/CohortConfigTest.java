@@ -99,6 +99,11 @@ class CohortConfigTest {
         error.getMessage());
   }
 
+  @Test
+  void aZeroLevelAboveTwoIsRefused() {
+    assertMessage("parallel.zero = 3", "cohort.parallel.zero': must be 0, 1 or 2 (3, sharded parameters, is not built)");
+  }
+
   private static void assertMessage(String override, String expected) {
     ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(override)));
     assertTrue(error.getMessage().contains(expected), error.getMessage());

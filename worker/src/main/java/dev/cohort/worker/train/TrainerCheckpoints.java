@@ -77,14 +77,14 @@ public final class TrainerCheckpoints {
   }
 
   /**
-   * Loads the parameters {@code params} holds and their AdamW moments from a checkpoint of any placement (a single
+   * Loads the parameters {@code params} holds and the AdamW moments {@code optimizer} keeps from a checkpoint of any placement (a single
    * worker's files or a distributed run's shards).
    */
   public static void restore(CheckpointTensors saved, Parameters params, AdamW optimizer, long optimizerSteps,
       NDManager manager) {
     loadParameters(saved, params, manager);
     Map<String, NDArray> moments = new LinkedHashMap<>();
-    for (String name : params.names()) {
+    for (String name : optimizer.names()) { // all parameters, or under parallel.zero the ones this worker owns
       for (String moment : List.of(AdamW.EXP_AVG + name, AdamW.EXP_AVG_SQ + name)) {
         moments.put(moment, HostArrays.toArray(saved.get(moment), manager));
       }
