@@ -32,6 +32,8 @@ final class WorkerMemoryBench {
   static ObjectNode run(ConfigOptions options, int steps) throws IOException {
     Path runs = Files.createTempDirectory("cohort-bench-memory");
     List<String> overrides = new ArrayList<>(options.overrides);
+    // The corpus where the configuration puts it, prepared once, not again under the temporary run directory.
+    overrides.add("data.prepared = \"" + options.load().data().prepared() + "\"");
     // Only the final checkpoint, after the last step's figures: a snapshot's host copies would raise the peak.
     overrides.addAll(List.of("train.steps = " + steps, "checkpoint.every = 0", "train.eval-every = 0",
         "run.dir = \"" + runs + "\"", "run.name = memory", "cluster.coordinator-port = 0", "metrics.port = 0"));

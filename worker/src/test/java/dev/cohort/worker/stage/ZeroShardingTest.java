@@ -92,6 +92,36 @@ class ZeroShardingTest {
     assertSameSteps(PP2_DP2_EP2);
   }
 
+  /**
+   * fp16-mixed: a step whose gradients overflow on one worker is skipped by every owner (no weight or moment moves),
+   * and the steps after it, at the halved loss scale, equal zero = 0's.
+   */
+  @Test
+  void fp16MixedUnderShardedGradientsSkipsAnOverflowEverywhereAndThenReproducesTheUnshardedLosses() throws Exception {
+    double[] unsharded = fp16LossesAfterAnOverflow(0);
+    double[] sharded = fp16LossesAfterAnOverflow(2);
+    for (int s = 1; s < STEPS; s++) {
+      assertEquals(unsharded[s], sharded[s], RELATIVE * unsharded[s], "fp16-mixed, loss of step " + s);
+    }
+  }
+
+  private static double[] fp16LossesAfterAnOverflow(int zero) throws Exception {
+    CohortConfig config = config(zero, "parallel.dp = 2", "train.precision = fp16-mixed", "data.seq-len = 16");
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      List<Shard> before = cluster.snapshots();
+      assertTrue(cluster.step(0, 0).update().skipped(), "worker 0's infs skip the step");
+      List<Shard> after = cluster.snapshots();
+      for (int w = 0; w < before.size(); w++) {
+        assertEquals(before.get(w).model(), after.get(w).model(), "zero " + zero + ": worker " + w + " moved a weight");
+        assertEquals(before.get(w).moments(), after.get(w).moments(), "zero " + zero + ": worker " + w
+            + " moved a moment");
+      }
+      double[] losses = new double[STEPS];
+      for (int s = 1; s < STEPS; s++) losses[s] = cluster.step(s).loss();
+      return losses;
+    }
+  }
+
   /** Under zero = 1 both replicas write moments, none twice; under zero = 0 replica 0 writes them all. */
   @Test
   void eachParametersMomentsLiveOnExactlyOneReplica() throws Exception {
