@@ -180,12 +180,17 @@ final class ZeroSharding {
     throw new IllegalArgumentException("parameter '" + name + "' is in no data-parallel group of this worker");
   }
 
-  /** The tensors flattened into one vector on the device and copied to the host once. */
+  /**
+   * The tensors flattened into one vector on the device and copied to the host once; the device vector is freed at
+   * once, not with the step's scope (it is as large as the group's parameters).
+   */
   private static float[] flatten(List<String> names, Function<String, NDArray> tensor) {
     if (names.isEmpty()) return new float[0];
     NDList flattened = new NDList();
     for (String name : names) flattened.add(tensor.apply(name).reshape(-1));
-    return NDArrays.concat(flattened).toFloatArray();
+    try (NDArray flat = NDArrays.concat(flattened)) {
+      return flat.toFloatArray();
+    }
   }
 
   /** Where each parameter of the group's layout starts in its vector. */
@@ -197,13 +202,18 @@ final class ZeroSharding {
     return offsets;
   }
 
-  /** Copies each named tensor's slice of {@code flat} into its target; a null target is skipped. */
+  /**
+   * Copies each named tensor's slice of {@code flat} into its target; a null target is skipped. Each slice's device
+   * copy is freed as soon as it is copied, so no more than one parameter's is alive at a time.
+   */
   private void copyBack(List<String> names, int[] offsets, float[] flat, Function<String, NDArray> target) {
     for (int i = 0; i < names.size(); i++) {
       NDArray into = target.apply(names.get(i));
       if (into == null) continue;
       FloatBuffer slice = FloatBuffer.wrap(flat, offsets[i], Math.toIntExact(into.size())).slice();
-      Ops.copyInto(into, manager.create(slice, into.getShape()));
+      try (NDArray source = manager.create(slice, into.getShape())) {
+        Ops.copyInto(into, source);
+      }
     }
   }
 }
