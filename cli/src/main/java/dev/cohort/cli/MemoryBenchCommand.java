@@ -2,6 +2,7 @@ package dev.cohort.cli;
 
 import dev.cohort.config.CohortConfig;
 import dev.cohort.worker.bench.MemoryBenchmark;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "memory", mixinStandardHelpOptions = true,
     description = "Peak resident memory of training steps of the configured model on random tokens, and bytes per "
-        + "parameter (peak, above the JVM and engine's floor, and of weights + gradients + AdamW moments).")
+        + "parameter (peak, above the JVM and engine's floor, and of weights + gradients + AdamW moments). With "
+        + "parallel.pp x dp > 1 (e.g. --set parallel.dp=2 --set parallel.zero=1), each worker JVM's, on the corpus.")
 public final class MemoryBenchCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
   @Option(names = "--steps", defaultValue = "3",
@@ -21,8 +23,12 @@ public final class MemoryBenchCommand implements Callable<Integer> {
   boolean checkpoint;
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     CohortConfig loaded = config.load();
+    if (loaded.parallel().workers() > 1) {
+      System.out.println(WorkerMemoryBench.run(config, steps)); // parallel.pp x dp worker JVMs
+      return 0;
+    }
     Threads.configure(loaded.train().threads());
     System.out.println(MemoryBenchmark.run(loaded, steps, checkpoint));
     return 0;

@@ -153,6 +153,18 @@ class WorkerLossTest {
     assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
   }
 
+  /**
+   * parallel.zero = 2: half of every parameter's moments died with the worker; the replacement and the one left
+   * reload them from the checkpoint's shards, each worker the ones it owns in the new placement.
+   */
+  @Test
+  @Timeout(110)
+  void aWorkerKilledUnderShardedOptimizerStateAndGradientsIsReplacedWithTheSameLosses() throws IOException {
+    ObjectNode last = runKillingOneWorker("zero2", "parallel.dp = 2", "parallel.zero = 2",
+        "cluster.restart-lost-workers = true", "cluster.replacement-wait-seconds = 60");
+    assertEquals(2, last.get("workers").size(), "the last steps ran on two workers again");
+  }
+
   /** Two kills in one run, each recovered from on a replacement JVM: the second hits the recovered placement. */
   @Test
   @Timeout(200)

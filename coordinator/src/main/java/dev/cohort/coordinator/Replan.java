@@ -25,7 +25,7 @@ final class Replan {
       for (int dp = Math.min(wanted.dp(), available / pp); dp >= 1; dp--) {
         if (accum % dp != 0) continue;
         int ep = dp % wanted.ep() == 0 ? wanted.ep() : 1;
-        return Optional.of(new ParallelConfig(pp, dp, ep, wanted.schedule()));
+        return Optional.of(new ParallelConfig(pp, dp, ep, wanted.schedule(), wanted.zero()));
       }
     }
     return Optional.empty();

@@ -13,6 +13,10 @@ import java.util.List;
 final class StepLine {
   /** A GPU worker's used device memory after the step (the CPU's figure is each process's RSS, in Prometheus). */
   static final String DEVICE_MEMORY = MetricsLog.DEVICE_MEMORY;
+  /** The worker process's peak resident memory so far, bytes (VmHWM: what the machine had to have for it). */
+  static final String PEAK_RSS = "peak_rss_bytes";
+  /** The weights, gradients and AdamW moments the worker holds, bytes (parallel.zero shrinks the moments). */
+  static final String STATE_BYTES = "state_bytes";
 
   private StepLine() {}
 
@@ -37,6 +41,8 @@ final class StepLine {
       w.put("communication_ms", g.report().commMs());
       w.put("idle_ms", g.report().idleMs());
       if (g.report().deviceMemoryBytes() >= 0) w.put(DEVICE_MEMORY, g.report().deviceMemoryBytes());
+      if (g.report().peakResidentBytes() >= 0) w.put(PEAK_RSS, g.report().peakResidentBytes());
+      w.put(STATE_BYTES, g.report().stateBytes());
     });
     return line;
   }

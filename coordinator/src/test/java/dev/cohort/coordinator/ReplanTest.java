@@ -25,9 +25,9 @@ class ReplanTest {
   void fewerWorkersKeepThePipelineAndTheMostReplicasThatDivideTheMicroBatches() {
     CohortConfig c = configured("parallel.pp = 2", "parallel.dp = 3", "train.grad-accum-steps = 6",
         "parallel.schedule = gpipe");
-    assertEquals(new ParallelConfig(2, 2, 1, "gpipe"), Replan.fit(c, 5).orElseThrow());
-    assertEquals(new ParallelConfig(2, 1, 1, "gpipe"), Replan.fit(c, 3).orElseThrow());
-    assertEquals(new ParallelConfig(1, 1, 1, "gpipe"), Replan.fit(c, 1).orElseThrow(), "one worker holds it all");
+    assertEquals(new ParallelConfig(2, 2, 1, "gpipe", 0), Replan.fit(c, 5).orElseThrow());
+    assertEquals(new ParallelConfig(2, 1, 1, "gpipe", 0), Replan.fit(c, 3).orElseThrow());
+    assertEquals(new ParallelConfig(1, 1, 1, "gpipe", 0), Replan.fit(c, 1).orElseThrow(), "one worker holds it all");
   }
 
   @Test

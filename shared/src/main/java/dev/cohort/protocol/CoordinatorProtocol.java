@@ -92,6 +92,8 @@ public final class CoordinatorProtocol {
    * @param deviceMemoryBytes its GPU's used bytes after the step (DeviceMemory), -1 on the CPU
    * @param routerBiases the balancing biases its stage's routers routed this step with, layer-major (each layer's E
    *     experts in turn; empty without bias balancing); equal on every replica of the stage
+   * @param peakResidentBytes the worker process's peak resident memory so far (VmHWM), -1 where /proc is missing
+   * @param stateBytes bytes of the weights, gradients and AdamW moments it holds (with parallel.zero, fewer moments)
    */
   public record StepReport(
       double gradNormSquared,
@@ -110,7 +112,9 @@ public final class CoordinatorProtocol {
       long tokens,
       double[] objectiveSums,
       long deviceMemoryBytes,
-      double[] routerBiases) implements WireMessage {}
+      double[] routerBiases,
+      long peakResidentBytes,
+      long stateBytes) implements WireMessage {}
 
   /** Asks for the ids of the workers that are registered and reachable. */
   public record ListWorkers(ActorRef<WorkerList> replyTo) implements Command, WireMessage {}

@@ -91,6 +91,11 @@ class CohortConfigTest {
     assertMessage("train.recompute = all", "cohort.train.recompute': must be none, layers or experts, got 'all'");
   }
 
+  @Test
+  void aZeroLevelAboveTwoIsRefused() {
+    assertMessage("parallel.zero = 3", "cohort.parallel.zero': must be 0, 1 or 2 (3, sharded parameters, is not built)");
+  }
+
   private static void assertMessage(String override, String expected) {
     ConfigError error = assertThrows(ConfigError.class, () -> CohortConfig.load(null, List.of(override)));
     assertTrue(error.getMessage().contains(expected), error.getMessage());

@@ -37,7 +37,7 @@ final class Models {
   }
 
   static ParallelConfig parallel(int pp, int dp, int ep) {
-    return new ParallelConfig(pp, dp, ep, "1f1b");
+    return new ParallelConfig(pp, dp, ep, "1f1b", 0);
   }
 
   static List<WorkerId> workers(int count) {

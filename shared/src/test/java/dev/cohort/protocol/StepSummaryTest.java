@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StepSummaryTest {
   private static StepReport report(int stage, int replica, double crossEntropySum, long tokens, double... figures) {
     return new StepReport(1, crossEntropySum, 0, 0, stage, replica, new int[0][], new int[0], new double[0], 0, 0, 0,
-        0, tokens, figures, -1, new double[0]);
+        0, tokens, figures, -1, new double[0], -1, 0);
   }
 
   @Test
@@ -43,6 +43,6 @@ class StepSummaryTest {
 
   private static StepReport withBiases(int stage, int replica, double[] biases) {
     return new StepReport(1, 0, 0, 0, stage, replica, new int[][] {{1, 1}}, new int[1], new double[1], 0, 0, 0, 0,
-        0, new double[0], -1, biases);
+        0, new double[0], -1, biases, -1, 0);
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
  */
 public final class ProcessMemory {
   private static final Path STATUS = Path.of("/proc/self/status");
+  private static final double MIB = 1024.0 * 1024.0;
 
   private ProcessMemory() {}
 
@@ -20,6 +21,12 @@ public final class ProcessMemory {
   /** Peak resident set in MiB, or -1. */
   public static double peakResidentMib() {
     return field("VmHWM:");
+  }
+
+  /** Peak resident set in bytes, or -1. */
+  public static long peakResidentBytes() {
+    double mib = peakResidentMib();
+    return mib < 0 ? -1 : Math.round(mib * MIB);
   }
 
   private static double field(String name) {

@@ -26,7 +26,6 @@ import dev.cohort.model.SwiGlu;
 import dev.cohort.model.RecomputedLayers;
 import dev.cohort.model.Transformer;
 import dev.cohort.model.layout.ModelLayout;
-import dev.cohort.model.layout.ParamNames;
 import dev.cohort.placement.Placement;
 import dev.cohort.placement.Role;
 import dev.cohort.placement.StageSpec;
@@ -67,11 +66,11 @@ public final class StageEngine implements AutoCloseable {
   private final Role role;
   private final StageSpec stage;
   private final Exchange exchange;
-  private final Collective collective;
   private final Duration timeout;
   private final NDManager manager;
   private final Parameters params;
   private final Transformer model;
+  private final ZeroSharding sharding;
   private final AdamW optimizer;
   private final Objective objective; // null on a stage with neither the embedding nor the head
   private final List<Integer> microBatches;
@@ -87,7 +86,6 @@ public final class StageEngine implements AutoCloseable {
     this.role = placement.role(exchange.self());
     this.stage = placement.stage(role.stage());
     this.exchange = exchange;
-    this.collective = collective;
     this.timeout = timeout;
     ModelConfig model = config.model();
     boolean last = role.stage() == placement.lastStage();
@@ -102,7 +100,8 @@ public final class StageEngine implements AutoCloseable {
         new Transformer.Slice(stage.firstLayer(), stage.endLayer(), stage.hasEmbedding(), last),
         placement.ep() == 1 ? Transformer.localExperts(params, model, config.train())
             : layer -> expertParallel(layer, timeout), Autocast.of(config.train()));
-    this.optimizer = new AdamW(config.train(), params);
+    this.sharding = new ZeroSharding(config, placement, exchange.self(), params, collective, manager);
+    this.optimizer = new AdamW(config.train(), params, sharding.updated());
     this.objective = stage.hasEmbedding() || last
         ? Objectives.of(config, last ? scratch -> wholeModel(config, scratch) : null, manager) : null;
     this.microBatches = Placement.microBatchesOf(role.replica(), placement.dp(), config.train().gradAccumSteps());
@@ -157,10 +156,11 @@ public final class StageEngine implements AutoCloseable {
         }
       }
       long start = System.nanoTime();
-      reduceGradients(step);
+      sharding.reduceGradients(step);
       meter.commNs += System.nanoTime() - start;
       return meter.report(countedGradNormSquared(), role.stage(), role.replica(),
-          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE), routerBiases);
+          DeviceMemory.of(manager.getDevice()).map(DeviceMemory::usedBytes).orElse(DeviceMemory.NONE), routerBiases,
+          sharding.stateBytes(optimizer));
     } finally {
       Autograd.record(false);
     }
@@ -174,6 +174,7 @@ public final class StageEngine implements AutoCloseable {
     phase = Phase.OPTIMIZER;
     try {
       optimizer.step(lr, gradScale);
+      sharding.gatherUpdated();
     } catch (RuntimeException e) {
       throw outOfMemory(e);
     }
@@ -197,15 +198,14 @@ public final class StageEngine implements AutoCloseable {
     Map<String, NDArray> moments = new LinkedHashMap<>();
     Map<String, NDArray> allMoments = optimizer.moments();
     for (String name : params.names()) {
-      if (!owns(name)) continue;
+      if (!sharding.counts(name)) continue;
       model.put(name, params.get(name));
       moments.put(AdamW.EXP_AVG + name, allMoments.get(AdamW.EXP_AVG + name));
       moments.put(AdamW.EXP_AVG_SQ + name, allMoments.get(AdamW.EXP_AVG_SQ + name));
     }
-    params.buffers().forEach((name, buffer) -> {
-      if (owns(name)) model.put(name, buffer);
-    });
-    return new Shard("stage" + role.stage() + "-rank" + role.epRank(), TrainerCheckpoints.hostSources(model),
+    // Every replica of the stage holds the same buffers (routing biases): replica 0 writes them.
+    if (role.replica() == 0) model.putAll(params.buffers());
+    return new Shard("stage" + role.stage() + "-rank" + role.replica(), TrainerCheckpoints.hostSources(model),
         TrainerCheckpoints.hostSources(moments), optimizer.steps());
   }
 
@@ -214,17 +214,6 @@ public final class StageEngine implements AutoCloseable {
     try (NDScope scope = new NDScope()) {
       TrainerCheckpoints.restore(saved, params, optimizer, optimizerSteps, manager);
     }
-  }
-
-  /**
-   * Whether this worker is the one holder of parameter {@code name} that counts it in the global gradient norm and
-   * writes it into checkpoints: replica 0 of each stage holds its shared parameters, each routed expert's owner in
-   * expert group 0 holds that expert, and stage 0's copy of a tied embedding is the one (not the last stage's).
-   */
-  private boolean owns(String name) {
-    boolean tiedCopy = config.model().tieEmbeddings() && role.stage() != 0 && name.equals(ParamNames.EMBED);
-    if (tiedCopy) return false;
-    return ParamNames.isRoutedExpert(name) ? role.epGroup() == 0 : role.replica() == 0;
   }
 
   private MicroBatchState forward(long step, int local, double lossScale, StepMeter meter) {
@@ -333,54 +322,11 @@ public final class StageEngine implements AutoCloseable {
     meter.commNs += System.nanoTime() - start;
   }
 
-  /**
-   * Sums gradients over the stage's data-parallel replicas, then the tied embedding's two copies (first and last
-   * stage of the same replica), so every copy of a parameter sees the full-batch gradient.
-   */
-  private void reduceGradients(long step) {
-    List<NDArray> shared = new ArrayList<>();
-    List<NDArray> experts = new ArrayList<>();
-    params.names().forEach(n -> (ParamNames.isRoutedExpert(n) ? experts : shared).add(params.get(n)));
-    List<WorkerId> replicas = placement.replicasOf(role.stage());
-    if (replicas.size() > 1) allReduce(shared, replicas, step, "dp");
-    // A routed expert's copies are the same expert rank in every expert-parallel group of the stage.
-    List<WorkerId> expertReplicas = placement.expertReplicasOf(role.stage(), role.epRank());
-    if (expertReplicas.size() > 1 && !experts.isEmpty()) allReduce(experts, expertReplicas, step, "dp-experts");
-    boolean tiedAcrossStages = config.model().tieEmbeddings() && placement.pp() > 1
-        && (role.stage() == 0 || role.stage() == placement.lastStage());
-    if (tiedAcrossStages) {
-      List<WorkerId> pair = List.of(placement.worker(0, role.replica()),
-          placement.worker(placement.lastStage(), role.replica()));
-      allReduce(List.of(params.get(ParamNames.EMBED)), pair, step, "tied-embed");
-    }
-  }
-
-  /**
-   * Sums the gradients of {@code arrays} over {@code group}: flattened into one vector on the device, copied to the
-   * host once for the data plane, and the sum copied back once and split on the device.
-   */
-  private void allReduce(List<NDArray> arrays, List<WorkerId> group, long step, String tag) {
-    NDList flattened = new NDList();
-    long[] sizes = new long[arrays.size()];
-    for (int i = 0; i < arrays.size(); i++) {
-      NDArray g = arrays.get(i).getGradient();
-      flattened.add(g.reshape(-1));
-      sizes[i] = g.size();
-    }
-    float[] flat = NDArrays.concat(flattened).toFloatArray(); // the one device-to-host copy of this reduction
-    collective.allReduceSum(group, flat, placement.epoch(), step, tag);
-    NDList summed = Ops.split(manager.create(flat), sizes, 0); // (size_i) each
-    for (int i = 0; i < arrays.size(); i++) {
-      NDArray g = arrays.get(i).getGradient();
-      Ops.copyInto(g, summed.get(i).reshape(g.getShape()));
-    }
-  }
-
-  /** Squared norm of the gradients this worker {@link #owns}: summed over workers, the global norm. */
+  /** Squared norm of the gradients this worker {@link ZeroSharding#counts}: summed over workers, the global norm. */
   private double countedGradNormSquared() {
     NDList norms = new NDList();
     for (String name : params.names()) {
-      if (owns(name)) norms.add(params.get(name).getGradient().norm());
+      if (sharding.counts(name)) norms.add(params.get(name).getGradient().norm());
     }
     if (norms.isEmpty()) return 0;
     // One host read for all of them, as the single-worker step does.

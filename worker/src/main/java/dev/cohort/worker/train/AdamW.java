@@ -7,9 +7,12 @@ import dev.cohort.model.Autograd;
 import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.layout.ParamNames;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.Set;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as torch.optim.AdamW computes it:
@@ -26,9 +29,17 @@ public final class AdamW {
   private long steps;
 
   public AdamW(TrainConfig config, Parameters params) {
+    this(config, params, params.names());
+  }
+
+  /**
+   * An optimizer of some of {@code params} only: the others get no moments and are never updated here (sharded
+   * optimizer state, parallel.zero >= 1, where another replica updates them).
+   */
+  public AdamW(TrainConfig config, Parameters params, Collection<String> updated) {
     this.config = config;
     this.params = params;
-    for (String name : params.names()) {
+    for (String name : updated) {
       NDArray p = params.get(name);
       expAvg.put(name, p.zerosLike());
       expAvgSq.put(name, p.zerosLike());
@@ -47,7 +58,7 @@ public final class AdamW {
     Autograd.record(false);
     try (NDScope scope = new NDScope()) {
       Coefficients c = coefficients(params.arrays().iterator().next(), lr, gradScale);
-      for (String name : params.names()) {
+      for (String name : expAvg.keySet()) {
         NDArray p = params.get(name);
         update(p, p.getGradient(), expAvg.get(name), expAvgSq.get(name), ParamNames.isDecayed(name) ? c.decay() : null,
             c);
@@ -100,7 +111,12 @@ public final class AdamW {
     return steps;
   }
 
-  /**
+  /** The parameters this optimizer updates and keeps moments for. */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(expAvg.keySet());
+  }
+
+    /**
    * Sets the step count and every moment.
    *
    * @param moments the saved moment of a checkpoint name (exp_avg.NAME, exp_avg_sq.NAME), or null when there is
@@ -109,7 +125,7 @@ public final class AdamW {
    */
   public void restore(long steps, Function<String, NDArray> moments) {
     this.steps = steps;
-    for (String name : params.names()) {
+    for (String name : expAvg.keySet()) {
       copyInto(expAvg.get(name), moments, EXP_AVG + name);
       copyInto(expAvgSq.get(name), moments, EXP_AVG_SQ + name);
     }

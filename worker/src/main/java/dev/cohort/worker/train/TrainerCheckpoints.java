@@ -78,8 +78,8 @@ public final class TrainerCheckpoints {
   }
 
   /**
-   * Loads the parameters {@code params} holds and their AdamW moments from a checkpoint of any placement (a single
-   * worker's files or a distributed run's shards).
+   * Loads the parameters {@code params} holds and the AdamW moments {@code optimizer} keeps from a checkpoint of any
+   * placement (a single worker's files or a distributed run's shards).
    */
   public static void restore(CheckpointTensors saved, Parameters params, AdamW optimizer, long optimizerSteps,
       NDManager manager) {

@@ -52,6 +52,53 @@ class RingAllReduceTest {
     group.forEach(w -> assertEquals(0, hub.pending(w), "undelivered tensors for " + w));
   }
 
+  /** Uneven segments, one of them empty, as parameters grouped by owner make them. */
+  @ParameterizedTest(name = "bounds {0}")
+  @CsvSource({"0;3;3;10", "0;0;7;10", "0;10", "0;4;10"})
+  void reduceScatterLeavesEachMemberTheSumOfItsOwnSegment(String cuts) throws Exception {
+    int[] bounds = Arrays.stream(cuts.split(";")).mapToInt(Integer::parseInt).toArray();
+    int workers = bounds.length - 1;
+    List<WorkerId> group = group(workers);
+    float[][] inputs = randomInputs(workers, bounds[workers], new Random(cuts.hashCode()));
+    float[][] results = deepCopy(inputs);
+
+    runOnEveryMember(group, (rank, ring) -> ring.reduceScatterSum(group, results[rank], bounds, EPOCH, STEP, "dp"));
+
+    for (int rank = 0; rank < workers; rank++) {
+      float[] own = Arrays.copyOfRange(results[rank], bounds[rank], bounds[rank + 1]);
+      int r = rank;
+      float[][] segmentInputs = Arrays.stream(inputs).map(in -> Arrays.copyOfRange(in, bounds[r], bounds[r + 1]))
+          .toArray(float[][]::new);
+      assertCloseToExactSum(segmentInputs, own);
+    }
+    group.forEach(w -> assertEquals(0, hub.pending(w), "undelivered tensors for " + w));
+  }
+
+  @ParameterizedTest(name = "bounds {0}")
+  @CsvSource({"0;3;3;10", "0;0;7;10", "0;4;10"})
+  void allGatherGivesEveryMemberEverySegment(String cuts) throws Exception {
+    int[] bounds = Arrays.stream(cuts.split(";")).mapToInt(Integer::parseInt).toArray();
+    int workers = bounds.length - 1;
+    List<WorkerId> group = group(workers);
+    float[] whole = randomInputs(1, bounds[workers], new Random(cuts.hashCode()))[0];
+    float[][] results = new float[workers][bounds[workers]];
+    for (int rank = 0; rank < workers; rank++) {
+      System.arraycopy(whole, bounds[rank], results[rank], bounds[rank], bounds[rank + 1] - bounds[rank]);
+    }
+
+    runOnEveryMember(group, (rank, ring) -> ring.allGather(group, results[rank], bounds, EPOCH, STEP, "params"));
+
+    for (int rank = 0; rank < workers; rank++) assertArrayEquals(whole, results[rank], 0f, "member " + rank);
+  }
+
+  @Test
+  void boundsThatDoNotCutTheDataAreRefused() {
+    RingAllReduce ring = new RingAllReduce(hub.exchangeFor(group(2).get(0)), RECEIVE_TIMEOUT);
+    var error = assertThrows(IllegalArgumentException.class,
+        () -> ring.reduceScatterSum(group(2), new float[5], new int[] {0, 3, 4}, EPOCH, STEP, "dp"));
+    assertTrue(error.getMessage().contains("[0, 3, 4]"), error.getMessage());
+  }
+
   @Test
   void twoAllReducesOfOneStepWithDifferentTagsDoNotMix() throws Exception {
     List<WorkerId> group = group(3);
