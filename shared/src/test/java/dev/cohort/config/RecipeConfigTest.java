@@ -46,7 +46,7 @@ class RecipeConfigTest {
     long denseActive = ModelLayout.activeParameterCount(dense.model());
     assertEquals(denseActive, ModelLayout.activeParameterCount(
         CohortConfig.load(compare.resolve("cdmoe.conf"), List.of()).model()), "CDMoE");
-    for (String moeRecipe : List.of("moe-aux.conf", "moe-bias.conf")) {
+    for (String moeRecipe : List.of("moe-aux.conf", "moe-bias.conf", "moe-fine.conf")) {
       CohortConfig moe = CohortConfig.load(compare.resolve(moeRecipe), List.of());
       long routers = (long) moe.model().moeLayerCount() * moe.model().moe().numExperts() * moe.model().hiddenSize();
       assertEquals(denseActive, ModelLayout.activeParameterCount(moe.model()) - routers, moeRecipe);
