@@ -8,11 +8,9 @@ import dev.cohort.model.Ops;
 import dev.cohort.model.Parameters;
 import dev.cohort.model.layout.ParamNames;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.Set;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as torch.optim.AdamW computes it:
@@ -111,13 +109,9 @@ public final class AdamW {
     return steps;
   }
 
-  /** The parameters this optimizer updates and keeps moments for. */
-  public Set<String> names() {
-    return Collections.unmodifiableSet(expAvg.keySet());
-  }
-
-    /**
-   * Sets the step count and every moment.
+  /**
+   * Sets the step count and every moment this optimizer keeps (under parallel.zero, only those of the parameters it
+   * updates).
    *
    * @param moments the saved moment of a checkpoint name (exp_avg.NAME, exp_avg_sq.NAME), or null when there is
    *     none; called once per moment, and what it makes is closed as soon as it is copied, so a restore holds one
